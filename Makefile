@@ -1,0 +1,136 @@
+# lambda-ric-cpp: the only build entry point.
+#
+#   make                      library, examples (static bootstraps), tools
+#   make test                 build and run every GoogleTest suite (TESTS="json_test ..." picks some)
+#   make bench                build and run the benchmarks
+#   make run                  run examples/hello under the local emulator
+#   make package EXAMPLE=x    build/x.zip with a stripped bootstrap at its root
+#
+# Variants build into their own folders: SAN=address,undefined or SAN=thread, CXX=clang++,
+# STATIC=0 (dynamic bootstraps), WERROR=1 (warnings are errors, as in CI).
+
+SAN     ?=
+STATIC  ?= 1
+WERROR  ?=
+OPT     ?= -O2
+comma   := ,
+COMPILER := $(if $(findstring clang,$(notdir $(CXX))),clang,)
+BUILD   ?= build$(if $(SAN),/san-$(subst $(comma),-,$(SAN)))$(if $(COMPILER),/$(COMPILER))
+
+SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+WARNINGS := -Wall -Wextra -Wpedantic $(if $(WERROR),-Werror)
+CPPFLAGS_ALL := -Iinclude -Isrc $(CPPFLAGS)
+CXXFLAGS_ALL := -std=c++20 $(OPT) -g $(WARNINGS) -ffunction-sections -fdata-sections -MMD -MP \
+                $(SANFLAGS) $(CXXFLAGS)
+LDFLAGS_ALL  := -pthread -Wl,--gc-sections $(SANFLAGS) $(LDFLAGS)
+# Sanitizer runtimes cannot be linked statically.
+STATIC_FLAG  := $(if $(and $(filter 1,$(STATIC)),$(if $(SAN),,yes)),-static)
+
+LIB_SRCS := $(wildcard src/*.cpp)
+LIB      := $(BUILD)/liblambda.a
+
+EMU_SRCS := $(filter-out tools/emulator/main.cpp,$(wildcard tools/emulator/*.cpp))
+EMU_LIB  := $(BUILD)/libemulator.a
+EMULATOR := $(BUILD)/lambda-emulator
+
+EXAMPLES       := $(patsubst examples/%/,%,$(dir $(wildcard examples/*/*.cpp)))
+EXAMPLES       := $(sort $(EXAMPLES))
+TEST_FUNCTIONS := $(sort $(patsubst test/functions/%/,%,$(dir $(wildcard test/functions/*/*.cpp))))
+BOOTSTRAPS     := $(foreach e,$(EXAMPLES),$(BUILD)/examples/$(e)/bootstrap)
+TEST_BOOTSTRAPS := $(foreach f,$(TEST_FUNCTIONS),$(BUILD)/test/functions/$(f)/bootstrap)
+
+SUPPORT_SRCS := $(wildcard test/support/*.cpp)
+ALL_TESTS    := $(sort $(patsubst test/%.cpp,%,$(wildcard test/*_test.cpp)))
+TESTS        ?= $(ALL_TESTS)
+TEST_BINS    := $(addprefix $(BUILD)/test/,$(ALL_TESTS))
+TEST_TIMEOUT ?= 600
+
+BENCHES    := $(sort $(patsubst bench/%.cpp,%,$(wildcard bench/*.cpp)))
+BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCHES))
+
+HEADERS      := $(wildcard include/lambda/*.hpp)
+CXX17_CHECKS := $(patsubst include/lambda/%.hpp,$(BUILD)/cxx17/%.o,$(HEADERS))
+
+obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all lib examples tools tests test bench run package clean check-gtest
+.DELETE_ON_ERROR:
+
+all: lib examples tools
+
+lib: $(LIB)
+examples: $(BOOTSTRAPS)
+tools: $(EMULATOR)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS_ALL) $(CXXFLAGS_ALL) -c $< -o $@
+
+# Tests find the bootstraps they run through this path.
+$(BUILD)/obj/test/%.o: CPPFLAGS_ALL += -DLAMBDA_TEST_BUILD_DIR='"$(abspath $(BUILD))"'
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(EMU_LIB): $(call obj,$(EMU_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(EMULATOR): $(call obj,tools/emulator/main.cpp) $(EMU_LIB) $(LIB)
+	$(CXX) $^ $(LDFLAGS_ALL) -o $@
+
+define bootstrap_rule
+$(1)/bootstrap: $(call obj,$(wildcard $(2)/*.cpp)) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CXX) $$^ $$(LDFLAGS_ALL) $$(STATIC_FLAG) -o $$@
+endef
+$(foreach e,$(EXAMPLES),$(eval $(call bootstrap_rule,$(BUILD)/examples/$(e),examples/$(e))))
+$(foreach f,$(TEST_FUNCTIONS),$(eval $(call bootstrap_rule,$(BUILD)/test/functions/$(f),test/functions/$(f))))
+
+check-gtest:
+	@test -f /usr/include/gtest/gtest.h || test -f /usr/local/include/gtest/gtest.h || \
+	  { echo "GoogleTest is missing: install it with 'apt-get install libgtest-dev'" >&2; exit 1; }
+
+$(BUILD)/test/%: $(BUILD)/obj/test/%.o $(call obj,$(SUPPORT_SRCS)) $(EMU_LIB) $(LIB) | check-gtest
+	@mkdir -p $(@D)
+	$(CXX) $^ $(LDFLAGS_ALL) -lgtest -lgtest_main -o $@
+
+# Public headers must compile as C++17: user code may be C++17.
+$(BUILD)/cxx17/%.o: include/lambda/%.hpp
+	@mkdir -p $(@D)
+	printf '#include <lambda/%s.hpp>\n' $* | \
+	  $(CXX) -std=c++17 $(WARNINGS) -Iinclude -x c++ -fsyntax-only - && touch $@
+
+tests: $(CXX17_CHECKS) $(addprefix $(BUILD)/test/,$(TESTS)) $(BOOTSTRAPS) $(TEST_BOOTSTRAPS) $(EMULATOR)
+
+test: tests
+	@failed=; for t in $(TESTS); do \
+	  echo "== $$t"; \
+	  timeout $(TEST_TIMEOUT) $(BUILD)/test/$$t $(GTEST_ARGS) || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi; echo "all test suites passed"
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EMU_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $^ $(LDFLAGS_ALL) -o $@
+
+bench: $(BENCH_BINS) $(BOOTSTRAPS) $(EMULATOR)
+	@for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b || exit 1; done
+
+run: $(EMULATOR) $(BUILD)/examples/hello/bootstrap
+	$(EMULATOR) --concurrency 4 --events examples/hello/events.jsonl -- $(BUILD)/examples/hello/bootstrap
+
+EXAMPLE ?= hello
+package: $(BUILD)/examples/$(EXAMPLE)/bootstrap
+	@command -v zip >/dev/null || { echo "make package needs the 'zip' program: apt-get install zip" >&2; exit 1; }
+	@mkdir -p $(BUILD)/package/$(EXAMPLE)
+	strip -o $(BUILD)/package/$(EXAMPLE)/bootstrap $<
+	rm -f $(BUILD)/$(EXAMPLE).zip
+	cd $(BUILD)/package/$(EXAMPLE) && zip -q -X ../../$(EXAMPLE).zip bootstrap
+	@echo "wrote $(BUILD)/$(EXAMPLE).zip"
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

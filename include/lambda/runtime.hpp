@@ -1,0 +1,108 @@
+// The Lambda runtime: a handler type, what it is told, what it answers, and the entry points.
+//
+//   #include <lambda/runtime.hpp>
+//
+//   int main() {
+//     return lambda::run([](std::string_view event, const lambda::context& ctx) {
+//       if (event.empty()) return lambda::response::failure("EmptyEvent", "no event");
+//       return lambda::response(std::string(event));  // application/json by default
+//     });
+//   }
+//
+// Public headers compile as C++17; the library itself is built as C++20.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#define LAMBDA_RIC_VERSION "0.1.0"
+
+namespace lambda {
+
+// What the platform says about one invocation. The views point into the RIC's receive buffer
+// and stay valid until the handler returns; copy what must outlive it. Absent (or empty)
+// headers are empty views.
+struct context {
+  std::string_view request_id;
+  std::string_view invoked_function_arn;
+  std::string_view trace_id;          // X-Ray header: Root=...;Parent=...;Sampled=...
+  std::string_view client_context;    // JSON from mobile SDK callers
+  std::string_view cognito_identity;  // JSON {"cognitoIdentityId", "cognitoIdentityPoolId"}
+  std::string_view tenant_id;
+  std::string_view invocation_id;
+  std::string_view content_type;      // the event's content type
+  std::int64_t deadline_ms = 0;       // Unix epoch milliseconds; 0 when the platform sent none
+  unsigned ric = 1;                   // which RIC (1..N) runs this invocation
+
+  // Time left until the deadline: zero once it has passed, milliseconds::max() without one.
+  std::chrono::milliseconds remaining_time() const noexcept;
+};
+
+// The invocation running on the calling thread, or nullptr outside a handler. Loggers and
+// libraries use it to tag their output without threading the context through every call.
+const context* this_invocation() noexcept;
+
+// A handler's answer: a payload with its content type, or a failure.
+class response {
+ public:
+  // A success with content type application/json.
+  response(std::string payload) : payload_(std::move(payload)) {}
+  response(const char* payload) : payload_(payload) {}
+  response(std::string payload, std::string content_type)
+      : payload_(std::move(payload)), content_type_(std::move(content_type)) {}
+
+  // A failed invocation, posted as {"errorMessage", "errorType", "stackTrace": []}.
+  // error_type names the kind of failure, e.g. "ValidationError"; it must not be empty.
+  static response failure(std::string error_type, std::string error_message) {
+    response r(std::move(error_message));
+    r.error_type_ = error_type.empty() ? std::string("Error") : std::move(error_type);
+    return r;
+  }
+
+  bool is_failure() const noexcept { return !error_type_.empty(); }
+  // The payload of a success, or the error message of a failure.
+  const std::string& payload() const noexcept { return payload_; }
+  std::string_view content_type() const noexcept {
+    return content_type_.empty() ? std::string_view("application/json") : content_type_;
+  }
+  const std::string& error_type() const noexcept { return error_type_; }
+
+ private:
+  std::string payload_;
+  std::string content_type_;  // empty means application/json (which would not fit SSO)
+  std::string error_type_;    // non-empty for failures
+};
+
+// A handler: any callable taking the event's bytes and its context. A handler that throws
+// fails its invocation with the exception's message and type; the runtime goes on.
+using handler = std::function<response(std::string_view event, const context& ctx)>;
+
+// Builds the handler for RIC `ric` (1..N). It runs the user's initialisation under the
+// runtime's care: if it throws, the failure is posted to /runtime/init/error and the process
+// exits 1.
+using handler_factory = std::function<handler(unsigned ric)>;
+
+// Classic Lambda: one invocation at a time, on the calling thread, for ever. Starts no thread;
+// the handler need not be thread-safe. Returns the process exit status (1 after a fatal error).
+int run(handler h);
+int run(handler_factory make_handler);
+
+struct concurrent_options {
+  // After SIGTERM or SIGINT, how long in-flight handlers get to finish and post their answers.
+  std::chrono::milliseconds shutdown_grace{500};
+};
+
+// Lambda Managed Instances: N = AWS_LAMBDA_MAX_CONCURRENCY RICs (see README for the bounds),
+// each a thread with its own connection. With N = 1 it runs inline on the calling thread.
+// SIGTERM/SIGINT stop it gracefully (exit status 0).
+//
+// The shared form calls ONE handler from N threads at once: it must be thread-safe.
+int run_concurrent(handler shared, const concurrent_options& options = {});
+// The factory form builds one handler per RIC; each is only ever called from its own RIC's
+// thread, so state it owns needs no locks.
+int run_concurrent(handler_factory make_handler, const concurrent_options& options = {});
+
+}  // namespace lambda
