@@ -6,7 +6,7 @@
 
 namespace lambda::log::detail {
 
-// For times between the years 1970 and 9999, the only ones a clock shows in practice.
+// For times from 1970 on (system_clock itself ends in 2262).
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point t);
 
 }  // namespace lambda::log::detail
