@@ -91,4 +91,145 @@ class writer {
   std::uint64_t is_object_[max_nesting / 64]{};  // bit d: the container at depth d+1 is an object
 };
 
+
+// Why a document is not JSON. Each has a short text: reason().
+enum class error_code : std::uint8_t {
+  none,
+  empty_document,
+  unexpected_end,          // the input stops inside a value
+  expected_value,
+  expected_key,            // object keys are double-quoted strings
+  expected_colon,
+  expected_comma_or_end,   // after an element: ',' or the container's closing bracket
+  trailing_comma,
+  trailing_characters,     // anything but whitespace after the top-level value
+  invalid_literal,         // not exactly true, false or null
+  invalid_number,          // e.g. +1 .5 1. 1e -x
+  leading_zero,
+  control_character,       // U+0000..U+001F unescaped in a string
+  invalid_escape,
+  invalid_unicode_escape,  // \u without four hex digits
+  lone_surrogate,          // \u escape of a surrogate without its partner
+  invalid_utf8,
+  too_deep,                // nesting beyond the tokenizer's depth limit
+};
+
+struct parse_error {
+  error_code code = error_code::none;
+  std::size_t offset = 0;  // byte offset in the document of the first byte found wrong
+  const char* reason() const noexcept;  // e.g. "trailing comma"; "" for none
+};
+
+enum class token_kind : std::uint8_t {
+  object_begin,
+  object_end,
+  array_begin,
+  array_end,
+  key,
+  string,
+  number,
+  true_value,
+  false_value,
+  null_value,
+  end,        // the whole document has been read and is valid
+  need_more,  // feed more bytes (or finish()) and call next() again
+  error,      // tokenizer::error() says why; every later next() returns error again
+};
+
+struct token {
+  token_kind kind = token_kind::end;
+  bool escaped = false;  // key or string: its text holds at least one backslash escape
+  // key, string: the bytes between the quotes, still escaped (see unescape()).
+  // number, true_value, false_value, null_value: the token's JSON text, e.g. "-1.5e3".
+  // object and array brackets: the bracket. end, need_more, error: empty.
+  std::string_view text;
+  std::size_t offset = 0;  // where the token starts in the document (a string's opening quote)
+};
+
+// A strict RFC 8259 pull tokenizer: no copies, no heap allocation, resumable.
+//
+// The input is "every byte of the document received so far": a caller reading from a socket
+// appends to its own buffer and hands the whole buffer to feed() again each time; the buffer
+// may move when it grows, since the tokenizer keeps offsets, never pointers. A token is a view
+// into the latest input, valid until that buffer changes. When a token is cut off by the end
+// of the input, next() returns need_more and, once more bytes are fed, resumes where it
+// stopped (a long string is not rescanned). finish() says no more bytes will come, which
+// completes a trailing number and turns an unfinished document into an error.
+//
+// Everything RFC 8259 forbids is an error: leading zeros, +1, .5, 1., 1e, NaN, trailing commas,
+// comments, single quotes, unescaped control characters, bad escapes, lone surrogates in \u
+// escapes, ill-formed UTF-8 (RFC 3629: overlong forms, encoded surrogates, code points above
+// U+10FFFF, truncated sequences), more than one top-level value, an empty document, and
+// nesting deeper than max_depth (so a hostile document cannot exhaust the stack).
+class tokenizer {
+ public:
+  static constexpr std::size_t default_max_depth = 512;
+
+  // For input that arrives in pieces: feed() then next() until end, error or need_more.
+  // Throws std::invalid_argument when max_depth > max_nesting.
+  explicit tokenizer(std::size_t max_depth = default_max_depth);
+  // For a document that is all there: already fed and finished.
+  explicit tokenizer(std::string_view document, std::size_t max_depth = default_max_depth);
+
+  // `received` holds the previous input's bytes followed by zero or more new ones. Throws
+  // std::logic_error if it is shorter than the previous input or comes after finish().
+  void feed(std::string_view received);
+  void finish() noexcept;
+
+  token next() noexcept;
+
+  const parse_error& error() const noexcept { return error_; }
+  std::size_t depth() const noexcept { return depth_; }  // containers open right now
+
+ private:
+  // What the grammar allows at pos_ (after whitespace).
+  enum class expect : std::uint8_t {
+    document,       // the top-level value
+    value,          // after ':'
+    element,        // after ',' in an array
+    first_element,  // after '[': a value or ']'
+    key,            // after ',' in an object
+    first_key,      // after '{': a key or '}'
+    colon,
+    separator,      // after an element: ',' or the closing bracket
+    trailing,       // after the top-level value: whitespace only
+    done,
+    failed,
+  };
+  struct scan;
+
+  token fail(error_code code, std::size_t offset) noexcept;
+  token out_of_input() noexcept;
+  token value(char c) noexcept;
+  token key(char c) noexcept;
+  token open(bool object, token_kind kind) noexcept;
+  token close(char c) noexcept;
+  token string_token(token_kind kind) noexcept;
+  token number() noexcept;
+  token literal(std::string_view text, token_kind kind) noexcept;
+  token finish_scalar(const scan& s, token_kind kind, bool escaped) noexcept;
+  bool in_object() const noexcept;
+  expect after_value() const noexcept;
+
+  std::string_view input_;
+  std::size_t pos_ = 0;            // the next byte to look at
+  std::size_t string_resume_ = 0;  // non-zero: the string at pos_ is checked up to here
+  bool string_escaped_ = false;    // ... and already holds an escape
+  bool finished_ = false;
+  expect expect_ = expect::document;
+  std::size_t depth_ = 0;
+  std::size_t max_depth_ = default_max_depth;
+  parse_error error_;
+  std::uint64_t is_object_[max_nesting / 64]{};  // bit d: the container at depth d+1 is an object
+};
+
+// The whole document is one valid JSON text by the rules above (default depth limit).
+bool is_valid(std::string_view document) noexcept;
+
+// Unescaping a string or key token's text (escapes are decoded to UTF-8, surrogate pairs to
+// one code point). It never lengthens: `out` needs room for text.size() bytes. Returns the
+// number of bytes written. Text that is not a valid token's is copied through, never overread.
+std::size_t unescape(std::string_view text, char* out) noexcept;
+void append_unescaped(std::string& out, std::string_view text);
+
 }  // namespace lambda::json
