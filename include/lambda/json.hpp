@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace lambda::json {
 
@@ -146,7 +147,8 @@ struct token {
   std::size_t offset = 0;  // where the token starts in the document (a string's opening quote)
 };
 
-// A strict RFC 8259 pull tokenizer: no copies, no heap allocation, resumable.
+// A strict RFC 8259 pull tokenizer: no copies, no heap allocation, resumable. It does not copy
+// the document either: the bytes must outlive the tokenizer and its tokens.
 //
 // The input is "every byte of the document received so far": a caller reading from a socket
 // appends to its own buffer and hands the whole buffer to feed() again each time; the buffer
@@ -231,5 +233,63 @@ bool is_valid(std::string_view document) noexcept;
 // number of bytes written. Text that is not a valid token's is copied through, never overread.
 std::size_t unescape(std::string_view text, char* out) noexcept;
 void append_unescaped(std::string& out, std::string_view text);
+
+// What a lookup or a conversion found.
+enum class status : std::uint8_t {
+  ok,
+  missing,       // the document is valid, but nothing is at that path
+  wrong_type,    // the value is there but is not what was asked for (e.g. 1.5 as an integer)
+  out_of_range,  // a number beyond the range of the type asked for
+  malformed,     // the document is not valid JSON; `error` says why and where
+};
+
+// A value or why there is none. Errors are values here, never exceptions.
+template <class T>
+struct result {
+  T value{};
+  status state = status::ok;
+  parse_error error;  // when state is malformed
+
+  bool ok() const noexcept { return state == status::ok; }
+  explicit operator bool() const noexcept { return ok(); }
+  const T& operator*() const noexcept { return value; }
+  const T* operator->() const noexcept { return &value; }
+  T value_or(T fallback) const { return ok() ? value : std::move(fallback); }
+};
+
+// A number token's text as an integer: wrong_type unless it is written as one (no fraction,
+// no exponent: 1.0 and 1e2 are not integers here), out_of_range beyond int64_t.
+result<std::int64_t> to_int64(std::string_view number) noexcept;
+// A number token's text as a double (std::from_chars, correctly rounded): out_of_range when
+// its magnitude overflows, or is so small that it underflows to zero, as from_chars reports.
+// Defined in its own translation unit, like writer::value(double).
+result<double> to_double(std::string_view number) noexcept;
+
+// Lookups without a DOM. `pointer` is an RFC 6901 JSON Pointer: "" is the whole document,
+// "/a/b" member b of member a, "/items/0" an array's first element, "~1" a '/' in a name and
+// "~0" a '~'. A pointer that is neither empty nor starts with '/', or holds '~' followed by
+// anything but 0 or 1, is misuse: std::invalid_argument.
+//
+// The whole document is always validated (strictly, with the default depth limit), so a
+// malformed document reads as malformed wherever the flaw is, never as a value or as missing.
+// A path through a scalar, an array index that is out of range or not a number ("-" included),
+// or an absent member are missing. Nothing is allocated but the std::string results.
+//
+//   auto sleep_ms = lambda::json::find_int(event, "/sleep_ms");  // result<std::int64_t>
+//   if (sleep_ms) wait(*sleep_ms);
+//   bool fail = lambda::json::find_bool(event, "/fail").value_or(false);
+
+// The value's JSON text, as it is in the document: a string with its quotes and escapes, an
+// object from '{' to '}'.
+result<std::string_view> find(std::string_view document, std::string_view pointer);
+result<std::int64_t> find_int(std::string_view document, std::string_view pointer);
+result<double> find_double(std::string_view document, std::string_view pointer);
+result<bool> find_bool(std::string_view document, std::string_view pointer);
+// A string value, unescaped.
+result<std::string> find_string(std::string_view document, std::string_view pointer);
+// The same without allocating in steady state: a view into the document when the string holds
+// no escapes, else into `scratch`, which is overwritten (its capacity reused).
+result<std::string_view> find_string(std::string_view document, std::string_view pointer,
+                                     std::string& scratch);
 
 }  // namespace lambda::json
