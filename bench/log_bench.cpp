@@ -19,13 +19,15 @@ namespace {
 unsigned long long allocations = 0;
 }  // namespace
 
-void* operator new(std::size_t size) {
+// Not inlined, nor the deletes: GCC would see malloc() and free() meet operator new and delete
+// and warn of a mismatch.
+[[gnu::noinline]] void* operator new(std::size_t size) {
   ++allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
