@@ -118,6 +118,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EMU_LIB) $(LIB)
 bench: $(BENCH_BINS) $(BOOTSTRAPS) $(EMULATOR)
 	@for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b || exit 1; done
 
+# A checker for files (e.g. a conformance suite): $(BUILD)/json-validate FILE...
+.PHONY: json-validate
+json-validate: $(BUILD)/json-validate
+$(BUILD)/json-validate: $(call obj,tools/json-validate.cpp) $(LIB)
+	$(CXX) $^ $(LDFLAGS_ALL) -o $@
+
 run: $(EMULATOR) $(BUILD)/examples/hello/bootstrap
 	$(EMULATOR) --concurrency 4 --events examples/hello/events.jsonl -- $(BUILD)/examples/hello/bootstrap
 

@@ -1,0 +1,125 @@
+// HTTP/1.1 message heads and chunked bodies (RFC 9112), parsed over caller-owned bytes: nothing
+// is allocated or copied, every view points into the caller's buffer.
+//
+//   std::array<lambda::http::header, lambda::http::max_headers> storage;
+//   lambda::http::response_head head;
+//   auto r = lambda::http::parse_response_head(bytes, head, storage);
+//   if (r.status == lambda::http::parse_status::incomplete) { /* recv more, call again */ }
+//   if (r.status == lambda::http::parse_status::complete) {
+//     auto id = lambda::http::find_header(head.headers, "lambda-runtime-aws-request-id");
+//     auto body_starts_at = r.consumed;
+//   }
+//
+// Strictness, chosen because the peers we talk to (the Runtime API, our own runtime) always send
+// well-formed CRLF messages, and leniency is where request smuggling lives:
+// - a bare LF or a bare CR anywhere in a head is malformed (RFC 9112 §2.2 only MAY accept LF);
+// - obs-fold (a line starting with SP/HTAB) is malformed, even in responses, where §5.2 would
+//   have a user agent replace it with SP: that would mean rewriting the caller's bytes;
+// - whitespace between a field name and its colon is malformed (§5.1);
+// - Content-Length must be digits without overflow; duplicates (as fields or a comma list) must
+//   agree; Transfer-Encoding must be exactly "chunked" (no other coding is supported), must not
+//   come with Content-Length (§6.3 says to handle that as an error) nor in an HTTP/1.0 message.
+// Requests may be preceded by empty lines, which are skipped (§2.2).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace lambda::http {
+
+// A head (start line, fields, the final empty line) longer than this is too_large.
+inline constexpr std::size_t max_head_bytes = 64 * 1024;
+// More fields than this (or than the storage given) is too_large.
+inline constexpr std::size_t max_headers = 64;
+
+struct header {
+  std::string_view name;
+  std::string_view value;  // without leading or trailing whitespace
+};
+
+// too_large is malformed input that broke a limit; it gets its own value because callers report
+// it differently.
+enum class parse_status { complete, incomplete, malformed, too_large };
+
+struct parse_result {
+  parse_status status = parse_status::incomplete;
+  std::size_t consumed = 0;  // complete: bytes of the head, including its final CRLF CRLF
+  std::string_view reason;   // malformed / too_large: a short static phrase
+};
+
+// What the fields say about the body and the connection.
+struct framing {
+  std::optional<std::uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;  // HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
+};
+
+struct request_head {
+  std::string_view method;
+  std::string_view target;
+  int minor_version = 1;
+  std::span<const header> headers;
+  framing body;
+};
+
+struct response_head {
+  int minor_version = 1;
+  int status = 0;
+  std::string_view reason;
+  std::span<const header> headers;
+  framing body;
+};
+
+// `scanned` is how many bytes of `bytes` an earlier call that answered incomplete was given:
+// they are not rescanned for the end of the head, so a head that arrives one byte at a time
+// costs linear time. Pass 0 when in doubt.
+parse_result parse_request_head(std::string_view bytes, request_head& out,
+                                std::span<header> storage, std::size_t scanned = 0) noexcept;
+parse_result parse_response_head(std::string_view bytes, response_head& out,
+                                 std::span<header> storage, std::size_t scanned = 0) noexcept;
+
+enum class body_kind { none, length, chunked, until_close };
+
+// RFC 9112 §6.3: a request without Content-Length or chunked coding has no body.
+body_kind request_body_kind(const request_head& head) noexcept;
+// RFC 9112 §6.3: answers to HEAD, 1xx, 204 and 304 have none; without framing fields the body
+// runs until the server closes the connection.
+body_kind response_body_kind(const response_head& head, bool answers_head_request) noexcept;
+
+bool iequals(std::string_view a, std::string_view b) noexcept;
+// The first field named `name` (any case), or "" when there is none.
+std::string_view find_header(std::span<const header> headers, std::string_view name) noexcept;
+
+struct chunked_result {
+  parse_status status = parse_status::incomplete;
+  std::size_t decoded = 0;   // body bytes now at the start of the data given
+  std::size_t consumed = 0;  // complete: bytes of the data given that were chunked framing or body
+  std::string_view reason;   // malformed / too_large: a short static phrase
+};
+
+// Decodes a chunked body in place as it arrives: each call moves the body bytes it finds to the
+// front of the data given; everything given is consumed until the body ends. Chunk extensions
+// are skipped; trailer fields are checked and dropped. A chunk-size line or trailer section
+// longer than max_head_bytes is too_large.
+class chunked_decoder {
+ public:
+  chunked_result decode(std::span<char> data) noexcept;
+  bool done() const noexcept { return state_ == state::done; }
+
+ private:
+  enum class state : std::uint8_t {
+    size_first, size, size_space, extension, size_lf, data, data_cr, data_lf,
+    trailer_start, trailer_name, trailer_value, trailer_lf, end_lf, done,
+  };
+  // One byte of framing; answers complete when it was accepted.
+  parse_status advance(char c, std::string_view& reason) noexcept;
+
+  state state_ = state::size_first;
+  std::uint64_t chunk_left_ = 0;
+  std::size_t line_bytes_ = 0;
+};
+
+}  // namespace lambda::http
