@@ -89,6 +89,17 @@ struct json_record {
   }
 };
 
+// Whether `s` reads like 2025-11-30T08:15:42.137Z: RFC 3339, UTC, milliseconds.
+inline bool looks_like_timestamp(std::string_view s) {
+  constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (s.size() != shape.size()) return false;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool digit = s[i] >= '0' && s[i] <= '9';
+    if (shape[i] == 'd' ? !digit : s[i] != shape[i]) return false;
+  }
+  return true;
+}
+
 inline std::string text_of(const json::token& t) {
   if (t.kind != json::token_kind::key && t.kind != json::token_kind::string) return std::string(t.text);
   std::string unescaped;

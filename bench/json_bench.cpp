@@ -1,0 +1,254 @@
+// Tokenizer, is_valid and lookup throughput on two generated Lambda events, next to floors
+// measured in the same run:
+//   make bench   (or: make build/bench/json_bench && build/bench/json_bench [repetitions])
+// Inputs come from a fixed-seed generator, so every run measures the same bytes. Each
+// repetition runs every pass in turn (so a noisy neighbour slows all of them alike) and the
+// best repetition of each pass is reported.
+#include <lambda/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace json = lambda::json;
+
+// splitmix64: tiny and the same everywhere, unlike std::uniform_int_distribution.
+class random_source {
+ public:
+  explicit random_source(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+    return z ^ (z >> 31);
+  }
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+  template <class T, std::size_t N>
+  const T& pick(const T (&items)[N]) { return items[below(N)]; }
+
+ private:
+  std::uint64_t state_;
+};
+
+std::string hex_id(random_source& rng, std::size_t digits) {
+  std::string id;
+  for (std::size_t i = 0; i < digits; ++i) id += "0123456789abcdef"[rng.below(16)];
+  return id;
+}
+
+std::string uuid(random_source& rng) {
+  return hex_id(rng, 8) + "-" + hex_id(rng, 4) + "-" + hex_id(rng, 4) + "-" + hex_id(rng, 4) +
+         "-" + hex_id(rng, 12);
+}
+
+std::string base64ish(random_source& rng, std::size_t length) {
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string s;
+  for (std::size_t i = 0; i < length; ++i) s += alphabet[rng.below(alphabet.size())];
+  return s;
+}
+
+// Product prose: mostly ASCII, some accented and CJK words, as shop catalogues are.
+std::string description(random_source& rng, std::size_t words) {
+  const char* vocabulary[] = {"durable", "lightweight", "stainless", "steel", "bottle", "with",
+                              "a", "double-wall", "vacuum", "insulated", "lid", "keeps",
+                              "drinks", "cold", "for", "24", "hours", "caf\xC3\xA9",
+                              "cr\xC3\xA8me", "na\xC3\xAFve", "\xE6\x9D\xB1\xE4\xBA\xAC",
+                              "M\xC3\xBCnchen", "and", "the", "ideal", "gift", "(500 ml)"};
+  std::string s;
+  for (std::size_t i = 0; i < words; ++i) {
+    if (i != 0) s += ' ';
+    s += rng.pick(vocabulary);
+  }
+  return s + '.';
+}
+
+// The JSON an application puts in a message: an order with line items.
+std::string order_json(random_source& rng, std::size_t items) {
+  std::string out;
+  json::writer w(out);
+  w.begin_object().key("orderId").value(uuid(rng)).key("customer").begin_object()
+      .key("id").value(static_cast<std::int64_t>(rng.below(10000000)))
+      .key("email").value("customer" + std::to_string(rng.below(100000)) + "@example.com")
+      .key("name").value("J\xC3\xBCrgen O'Neil").end_object()
+      .key("currency").value("EUR").key("items").begin_array();
+  for (std::size_t i = 0; i < items; ++i) {
+    w.begin_object()
+        .key("sku").value("SKU-" + std::to_string(100000 + rng.below(900000)))
+        .key("quantity").value(static_cast<std::int64_t>(1 + rng.below(5)))
+        .key("unitPrice").value(static_cast<double>(rng.below(100000)) / 100)
+        .key("description").value(description(rng, 12 + rng.below(30)))
+        .key("gift").value(rng.below(4) == 0)
+        .end_object();
+  }
+  w.end_array().key("note").value("Leave at the door \"please\"\nThanks!").end_object();
+  return out;
+}
+
+// An API Gateway HTTP API (payload format 2.0) event with a JSON body, about 1.5 KB.
+std::string api_gateway_event() {
+  random_source rng(2);
+  std::string out;
+  json::writer w(out);
+  w.begin_object()
+      .key("version").value("2.0")
+      .key("routeKey").value("POST /orders")
+      .key("rawPath").value("/orders")
+      .key("rawQueryString").value("expand=items&limit=10")
+      .key("cookies").begin_array().value("session=" + base64ish(rng, 32)).value("theme=dark")
+      .end_array()
+      .key("headers").begin_object()
+      .key("accept").value("application/json")
+      .key("accept-encoding").value("gzip, deflate, br")
+      .key("content-type").value("application/json")
+      .key("host").value("r3pmxmplak.execute-api.us-east-1.amazonaws.com")
+      .key("user-agent").value("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36")
+      .key("x-amzn-trace-id").value("Root=1-" + hex_id(rng, 8) + "-" + hex_id(rng, 24))
+      .key("x-forwarded-for").value("203.0.113.7")
+      .key("x-forwarded-port").value("443")
+      .key("x-forwarded-proto").value("https")
+      .end_object()
+      .key("queryStringParameters").begin_object()
+      .key("expand").value("items").key("limit").value("10").end_object()
+      .key("requestContext").begin_object()
+      .key("accountId").value("123456789012")
+      .key("apiId").value("r3pmxmplak")
+      .key("domainName").value("r3pmxmplak.execute-api.us-east-1.amazonaws.com")
+      .key("domainPrefix").value("r3pmxmplak")
+      .key("http").begin_object()
+      .key("method").value("POST").key("path").value("/orders").key("protocol").value("HTTP/1.1")
+      .key("sourceIp").value("203.0.113.7")
+      .key("userAgent").value("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36")
+      .end_object()
+      .key("requestId").value("JKJaXmPLvHcESHA=")
+      .key("routeKey").value("POST /orders")
+      .key("stage").value("$default")
+      .key("time").value("12/Mar/2024:19:03:58 +0000")
+      .key("timeEpoch").value(std::int64_t{1710270238000})
+      .end_object()
+      .key("body").value(order_json(rng, 1))
+      .key("isBase64Encoded").value(false)
+      .end_object();
+  return out;
+}
+
+// An SQS batch of 10 records whose bodies are ~25 KB JSON orders, about 256 KB in all.
+std::string sqs_batch() {
+  random_source rng(1);
+  std::string out;
+  json::writer w(out);
+  w.begin_object().key("Records").begin_array();
+  for (int i = 0; i < 10; ++i) {
+    w.begin_object()
+        .key("messageId").value(uuid(rng))
+        .key("receiptHandle").value(base64ish(rng, 360))
+        .key("body").value(order_json(rng, 92))
+        .key("attributes").begin_object()
+        .key("ApproximateReceiveCount").value("1")
+        .key("SentTimestamp").value("1710270238" + std::to_string(100 + rng.below(900)))
+        .key("SenderId").value("AIDAIENQZJOLO23YVJ4VO")
+        .key("ApproximateFirstReceiveTimestamp").value("1710270238" + std::to_string(rng.below(900)))
+        .end_object()
+        .key("messageAttributes").begin_object()
+        .key("tenant").begin_object().key("stringValue").value("acme")
+        .key("dataType").value("String").end_object()
+        .end_object()
+        .key("md5OfBody").value(hex_id(rng, 32))
+        .key("eventSource").value("aws:sqs")
+        .key("eventSourceARN").value("arn:aws:sqs:us-east-1:123456789012:orders")
+        .key("awsRegion").value("us-east-1")
+        .end_object();
+  }
+  w.end_array().end_object();
+  return out;
+}
+
+// The floors: every byte read once, one at a time. The first carries a dependency from byte to
+// byte, as a scalar state machine does; the second is the cheapest loop there is.
+std::uint64_t floor_dependent(std::string_view s) {
+  std::uint64_t h = 0;
+  for (const char c : s) h = h * 31 + static_cast<unsigned char>(c);
+  return h;
+}
+
+std::uint64_t floor_sum(std::string_view s) {
+  std::uint64_t sum = 0;
+  for (const char c : s) sum += static_cast<unsigned char>(c);
+  return sum;
+}
+
+std::uint64_t validate(std::string_view s) { return json::is_valid(s) ? 1 : 0; }
+
+std::uint64_t tokenize(std::string_view s) {
+  json::tokenizer reader(s);
+  std::uint64_t bytes = 0;
+  for (json::token t = reader.next(); t.kind != json::token_kind::end; t = reader.next()) {
+    if (t.kind == json::token_kind::error) std::abort();
+    bytes += t.text.size();
+  }
+  return bytes;
+}
+
+struct pass {
+  const char* name;
+  std::function<std::uint64_t(std::string_view)> run;
+  double best_seconds = 1e30;
+};
+
+volatile std::uint64_t sink;
+
+void measure(const char* title, std::string_view input, std::string_view late_pointer,
+             int repetitions) {
+  if (!json::is_valid(input) || !json::find(input, late_pointer)) {
+    std::fprintf(stderr, "json_bench: generated input for %s is broken\n", title);
+    std::exit(1);
+  }
+  std::vector<pass> passes = {
+      {"floor: h = h*31 + byte", floor_dependent},
+      {"floor: sum += byte", floor_sum},
+      {"is_valid", validate},
+      {"tokenizer (all tokens)", tokenize},
+      {"find", [late_pointer](std::string_view s) { return json::find(s, late_pointer)->size(); }},
+  };
+  // Enough iterations per timing that the clock's resolution does not matter (~5 ms).
+  const std::size_t iterations = std::max<std::size_t>(1, 1'000'000 / input.size() * 5);
+  for (int r = 0; r < repetitions; ++r) {
+    for (pass& p : passes) {
+      const auto start = std::chrono::steady_clock::now();
+      std::uint64_t result = 0;
+      for (std::size_t i = 0; i < iterations; ++i) result += p.run(input);
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+      sink = result;
+      p.best_seconds = std::min(p.best_seconds, elapsed.count() / static_cast<double>(iterations));
+    }
+  }
+  std::size_t backslashes = std::count(input.begin(), input.end(), '\\');
+  std::printf("%s: %zu bytes, %zu backslashes; best of %d repetitions\n", title, input.size(),
+              backslashes, repetitions);
+  const double floor_seconds = passes[0].best_seconds;
+  const double sum_seconds = passes[1].best_seconds;
+  for (const pass& p : passes) {
+    const double mb_per_s = static_cast<double>(input.size()) / p.best_seconds / 1e6;
+    std::printf("  %-26s %8.0f MB/s  %5.2fx dependent floor  %5.2fx sum floor\n", p.name, mb_per_s,
+                floor_seconds / p.best_seconds, sum_seconds / p.best_seconds);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 25;
+  measure("API Gateway HTTP API v2 event", api_gateway_event(), "/requestContext/http/method",
+          repetitions);
+  measure("SQS batch of 10 records", sqs_batch(), "/Records/9/messageId", repetitions);
+  return 0;
+}

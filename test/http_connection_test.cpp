@@ -1,0 +1,287 @@
+#include "http_connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "support/http_test_server.hpp"
+
+namespace {
+
+using namespace lambda::http;
+using lambda::test::http_test_peer;
+using lambda::test::http_test_request;
+using lambda::test::http_test_server;
+
+endpoint endpoint_of(const http_test_server& server) {
+  endpoint ep;
+  std::string error;
+  EXPECT_TRUE(parse_endpoint(server.address(), ep, error)) << error;
+  return ep;
+}
+
+std::string ok(std::string_view body, std::string_view extra_headers = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra_headers) + "\r\n" + std::string(body);
+}
+
+// A script answering each request on its connection with `answers` in turn, then waiting for
+// the client to close.
+http_test_server::script answering(std::vector<std::string> answers,
+                                   std::vector<http_test_request>* seen = nullptr) {
+  return [answers = std::move(answers), seen](http_test_peer& peer) {
+    for (const std::string& answer : answers) {
+      http_test_request req;
+      if (!peer.read_request(req)) return;
+      if (seen) seen->push_back(req);
+      peer.write(answer);
+    }
+    peer.wait_for_close();
+  };
+}
+
+const request get{"GET", "/2018-06-01/runtime/invocation/next"};
+
+TEST(Connection, KeepAliveServesManyRequestsOnOneConnection) {
+  std::vector<http_test_request> seen;
+  http_test_server server({answering({ok("first"), ok("second"), ok("third")}, &seen)});
+  {
+    connection conn(endpoint_of(server));
+    response out;
+    const header extra[] = {{"User-Agent", "lambda-ric-cpp/0.1"}};
+    const request post{"POST", "/2018-06-01/runtime/invocation/abc/response", extra, "{\"a\":1}"};
+    ASSERT_TRUE(conn.send(get, out));
+    EXPECT_EQ(out.status, 200);
+    EXPECT_EQ(out.body, "first");
+    ASSERT_TRUE(conn.send(post, out));
+    EXPECT_EQ(out.body, "second");
+    ASSERT_TRUE(conn.send(get, out));
+    EXPECT_EQ(out.body, "third");
+    EXPECT_EQ(server.accepted(), 1);
+  }
+  ASSERT_TRUE(server.wait_until_done());
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/2018-06-01/runtime/invocation/next");
+  EXPECT_EQ(seen[0].header("Host"), server.address());
+  EXPECT_EQ(seen[1].method, "POST");
+  EXPECT_EQ(seen[1].header("User-Agent"), "lambda-ric-cpp/0.1");
+  EXPECT_EQ(seen[1].header("Content-Length"), "7");
+  EXPECT_EQ(seen[1].body, "{\"a\":1}");
+}
+
+TEST(Connection, AnswerHeadersAreFoundInAnyCase) {
+  http_test_server server({answering({"HTTP/1.1 200 OK\r\n"
+                                      "lambda-runtime-aws-request-id: 8476a536\r\n"
+                                      "Content-Type: application/json\r\n"
+                                      "Content-Length: 2\r\n\r\n{}"})});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.header("Lambda-Runtime-Aws-Request-Id"), "8476a536");
+  EXPECT_EQ(out.header("content-type"), "application/json");
+  EXPECT_EQ(out.header("Lambda-Runtime-Deadline-Ms"), "");
+  EXPECT_EQ(out.headers.size(), 3u);
+  EXPECT_EQ(out.body, "{}");
+}
+
+TEST(Connection, ConnectionCloseMakesTheNextSendReconnect) {
+  http_test_server server({answering({ok("bye", "Connection: close\r\n")}), answering({ok("hi")})});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "bye");
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "hi");
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(Connection, Http10AnswerIsReadToTheEnd) {
+  http_test_server server({[](http_test_peer& peer) {
+                             http_test_request req;
+                             if (peer.read_request(req)) peer.write("HTTP/1.0 200 OK\r\n\r\nuntil close");
+                           },
+                           answering({ok("next")})});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "until close");
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "next");
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(Connection, Http10KeepAliveIsKept) {
+  const std::string answer = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nk";
+  http_test_server server({answering({answer, answer})});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "k");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+const std::string chunked_answer =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+    "5;ext=1\r\nhello\r\n1\r\n,\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\n\r\n";
+
+TEST(Connection, ChunkedAnswerWithTrailers) {
+  http_test_server server({answering({chunked_answer, ok("after")})});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "hello, world");
+  EXPECT_EQ(out.header("Trailer"), "X-Checksum");
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "after");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Connection, AnswersDribbledOneByteAtATime) {
+  const std::string sized = ok("dribbled body", "Lambda-Runtime-Deadline-Ms: 1700000000000\r\n");
+  http_test_server server({[&](http_test_peer& peer) {
+    for (const std::string* answer : {&sized, &chunked_answer}) {
+      http_test_request req;
+      if (!peer.read_request(req)) return;
+      peer.dribble(*answer);
+    }
+    peer.wait_for_close();
+  }});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "dribbled body");
+  EXPECT_EQ(out.header("Lambda-Runtime-Deadline-Ms"), "1700000000000");
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "hello, world");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Connection, AnswersWithoutBodies) {
+  http_test_server server({answering({
+      "HTTP/1.1 204 No Content\r\n\r\n",
+      "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",  // to a HEAD request
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + ok("final"),
+  })});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.status, 204);
+  EXPECT_EQ(out.body, "");
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.status, 304);
+  EXPECT_EQ(out.body, "");
+  ASSERT_TRUE(conn.send({"HEAD", "/"}, out));
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.body, "");
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.body, "final");
+  EXPECT_EQ(out.header("Link"), "");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Connection, ClosedBeforeAnswerOnAReusedConnectionIsSentAgainOnce) {
+  std::vector<http_test_request> retried;
+  http_test_server server({[](http_test_peer& peer) {
+                             http_test_request req;
+                             if (!peer.read_request(req)) return;
+                             peer.write(ok("first"));
+                             peer.read_request(req);  // then close without a word
+                           },
+                           answering({ok("second")}, &retried)});
+  {
+    connection conn(endpoint_of(server));
+    response out;
+    ASSERT_TRUE(conn.send(get, out));
+    const request post{"POST", "/r", {}, "payload"};
+    result r = conn.send(post, out);
+    ASSERT_TRUE(r) << r.message;
+    EXPECT_EQ(out.body, "second");
+    EXPECT_EQ(server.accepted(), 2);
+  }
+  ASSERT_TRUE(server.wait_until_done());
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(retried[0].body, "payload");
+}
+
+TEST(Connection, NotSentAgainOnceSomeOfTheAnswerCame) {
+  http_test_server server({[](http_test_peer& peer) {
+                             http_test_request req;
+                             if (!peer.read_request(req)) return;
+                             peer.write(ok("first"));
+                             if (peer.read_request(req)) peer.write("HTTP/1.1 200 OK\r\nContent-Le");
+                           },
+                           answering({ok("third")})});
+  connection conn(endpoint_of(server));
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  result r = conn.send(get, out);
+  EXPECT_EQ(r.error, error_kind::connection_lost);
+  EXPECT_NE(r.message.find("in the middle of the answer"), std::string::npos) << r.message;
+  EXPECT_EQ(server.accepted(), 1);
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "third");
+}
+
+TEST(Connection, NotSentAgainOnAFreshConnection) {
+  http_test_server server({[](http_test_peer& peer) {
+                             http_test_request req;
+                             peer.read_request(req);
+                           },
+                           answering({ok("second")})});
+  connection conn(endpoint_of(server));
+  response out;
+  result r = conn.send(get, out);
+  EXPECT_EQ(r.error, error_kind::connection_lost);
+  EXPECT_NE(r.message.find("before answering"), std::string::npos) << r.message;
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Connection, LargeBodiesBothWays) {
+  std::string big(3 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
+  std::vector<http_test_request> seen;
+  http_test_server server({answering({ok(big), ok("small")}, &seen)});
+  {
+    connection conn(endpoint_of(server));
+    response out;
+    ASSERT_TRUE(conn.send({"POST", "/big", {}, big}, out));
+    EXPECT_EQ(out.body, big);
+    ASSERT_TRUE(conn.send(get, out));
+    EXPECT_EQ(out.body, "small");
+  }
+  ASSERT_TRUE(server.wait_until_done());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].body, big);
+}
+
+TEST(Connection, SmallInitialBufferGrows) {
+  const std::string body(10000, 'b');
+  http_test_server server({answering({ok(body, "X-Long: " + std::string(3000, 'h') + "\r\n")})});
+  connection_options options;
+  options.initial_buffer = 16;
+  connection conn(endpoint_of(server), options);
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, body);
+  EXPECT_EQ(out.header("X-Long").size(), 3000u);
+}
+
+TEST(Connection, HostNamesGoThroughTheResolver) {
+  http_test_server server({answering({ok("resolved")})});
+  endpoint ep;
+  std::string error;
+  const std::string port = server.address().substr(server.address().rfind(':') + 1);
+  ASSERT_TRUE(parse_endpoint("localhost:" + port, ep, error)) << error;
+  connection conn(ep);
+  response out;
+  result r = conn.send(get, out);
+  ASSERT_TRUE(r) << r.message;
+  EXPECT_EQ(out.body, "resolved");
+}
+
+}  // namespace
