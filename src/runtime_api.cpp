@@ -18,14 +18,12 @@ constexpr std::size_t max_quoted_answer = 256;
 
 // Epoch milliseconds; a value past int64 saturates (it is "no deadline" in practice), junk is absent.
 std::int64_t parse_deadline(std::string_view text) {
+  constexpr auto latest = std::numeric_limits<std::int64_t>::max();
   std::uint64_t ms = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (text.empty() || end != text.data() + text.size()) {
-    return ec == std::errc::result_out_of_range ? std::numeric_limits<std::int64_t>::max() : 0;
-  }
-  return ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-             ? std::numeric_limits<std::int64_t>::max()
-             : static_cast<std::int64_t>(ms);
+  if (text.empty() || end != text.data() + text.size()) return 0;
+  if (ec == std::errc::result_out_of_range || ms > static_cast<std::uint64_t>(latest)) return latest;
+  return static_cast<std::int64_t>(ms);
 }
 
 std::string status_reason(std::string_view call, std::string_view id, const http::response& answer) {

@@ -1,0 +1,300 @@
+// lambda::run_concurrent end to end: N RICs of a real bootstrap against the project's Runtime
+// API server, each on its own connection.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <lambda/json.hpp>
+
+#include "../tools/emulator/runtime_api_server.hpp"
+#include "support/function_process.hpp"
+
+namespace lambda::test {
+namespace {
+
+using emulator::child_process;
+using emulator::post_kind;
+using emulator::runtime_api_server;
+
+std::vector<std::string> concurrent_env(std::string rics, std::vector<std::string> more = {}) {
+  more.push_back("PROBE_MODE=concurrent");
+  more.push_back("AWS_LAMBDA_MAX_CONCURRENCY=" + rics);
+  return more;
+}
+
+std::size_t threads_of(const child_process& process) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(process.pid()) + "/task")) {
+    ++count;
+  }
+  return count;
+}
+
+std::size_t count_of(const std::string& text, std::string_view needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+  return count;
+}
+
+// Stops the function with SIGTERM and expects a clean exit (a sanitizer report would change it).
+void expect_clean_stop(child_process& function) {
+  function.signal(SIGTERM);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe() << "\n" << function.stderr_text();
+}
+
+class concurrent : public ::testing::TestWithParam<unsigned> {
+ protected:
+  runtime_api_server server;
+};
+
+TEST_P(concurrent, n_rics_poll_on_n_connections_and_run_n_invocations_at_once) {
+  const unsigned n = GetParam();
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env(std::to_string(n)));
+  ASSERT_TRUE(server.wait_parked(n, patience));
+  auto parked = server.stats();
+  EXPECT_EQ(parked.connections_accepted, n);
+  EXPECT_EQ(parked.polls_parked, n);
+
+  // Each invocation waits until all n are in flight: only n parallel handlers can finish them.
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < n; ++i) ids.push_back(server.enqueue({.payload = "{\"barrier\":" + std::to_string(n) + "}"}));
+  std::set<std::int64_t> rics;
+  for (const auto& id : ids) {
+    auto done = server.wait_finished(id, patience);
+    ASSERT_TRUE(done && done->answer);
+    ASSERT_EQ(done->answer->kind, post_kind::response) << done->answer->body;
+    rics.insert(lambda::json::find_int(done->answer->body, "/ric").value_or(0));
+  }
+  EXPECT_EQ(rics.size(), n) << "every RIC ran one of them";
+  EXPECT_EQ(*rics.begin(), 1);
+  EXPECT_EQ(*rics.rbegin(), static_cast<std::int64_t>(n));
+
+  ASSERT_TRUE(server.wait_parked(n, patience));
+  auto after = server.stats();
+  EXPECT_EQ(after.connections_accepted, n) << "keep-alive: no RIC reconnected";
+  EXPECT_EQ(after.posts, n) << "every invocation answered exactly once";
+  EXPECT_EQ(threads_of(function), n + 2) << "N RICs, the main thread and the shutdown watch";
+  expect_clean_stop(function);
+}
+
+INSTANTIATE_TEST_SUITE_P(rics, concurrent, ::testing::Values(8u, 64u));
+
+TEST(concurrent_scale, sixteen_hundred_rics_park) {
+  runtime_api_server server;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("1600"));
+  ASSERT_TRUE(server.wait_parked(1600, patience));
+  EXPECT_EQ(server.stats().connections_accepted, 1600u);
+  auto id = server.enqueue({.payload = R"({"scale":1})"});
+  auto done = server.wait_finished(id, patience);
+  ASSERT_TRUE(done && done->answer);
+  EXPECT_EQ(done->answer->body, R"({"scale":1})");
+  expect_clean_stop(function);
+}
+
+TEST(concurrent_shared, one_thread_safe_handler_serves_every_ric) {
+  runtime_api_server server;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("4", {"PROBE_SHARED=1"}));
+  ASSERT_TRUE(server.wait_parked(4, patience));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(server.enqueue({.payload = R"({"barrier":4})"}));
+  for (const auto& id : ids) {
+    auto done = server.wait_finished(id, patience);
+    ASSERT_TRUE(done && done->answer);
+    EXPECT_EQ(done->answer->kind, post_kind::response);
+  }
+  expect_clean_stop(function);
+}
+
+TEST(concurrent_context, carries_the_trace_id_and_never_sets_the_process_variable) {
+  runtime_api_server server;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("2"));
+  auto id = server.enqueue({.payload = R"({"context":true})", .trace_id = "Root=1-abc"});
+  auto done = server.wait_finished(id, patience);
+  ASSERT_TRUE(done && done->answer);
+  EXPECT_EQ(lambda::json::find_string(done->answer->body, "/trace_id").value_or(""), "Root=1-abc");
+  EXPECT_EQ(lambda::json::find(done->answer->body, "/trace_env").value_or(""), "null");
+  EXPECT_TRUE(lambda::json::find_bool(done->answer->body, "/this_invocation_matches").value_or(false));
+  expect_clean_stop(function);
+}
+
+TEST(concurrent_fatal, a_500_on_one_ric_stops_them_all_and_is_logged_once) {
+  runtime_api_server server;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("8"));
+  ASSERT_TRUE(server.wait_parked(8, patience));
+  server.enqueue({.payload = "{}", .post_status = 500});
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  const auto out = function.stdout_text();
+  EXPECT_EQ(count_of(out, "FATAL"), 1u) << out;
+  EXPECT_EQ(count_of(out, "answered 500"), 1u) << out;
+}
+
+class fifo {
+ public:
+  fifo() {
+    path_ = std::filesystem::temp_directory_path() / ("lambda-ric-test-" + std::to_string(getpid()) + "-" +
+                                                      std::to_string(counter_++));
+    mkfifo(path_.c_str(), 0600);
+    // Held open for writing (O_RDWR does not block), so handlers opening it never wait for a writer.
+    fd_ = open(path_.c_str(), O_RDWR | O_CLOEXEC);
+  }
+  ~fifo() {
+    close(fd_);
+    std::filesystem::remove(path_);
+  }
+  std::string path() const { return path_.string(); }
+  void release(std::size_t handlers) {
+    std::string bytes(handlers, 'x');
+    ASSERT_EQ(write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+TEST(concurrent_stop, sigterm_lets_every_in_flight_invocation_answer_then_exits_0) {
+  runtime_api_server server;
+  fifo gate;
+  const unsigned n = 8;
+  auto function = start_function(test_function("probe"), server.address(),
+                                 concurrent_env(std::to_string(n), {"PROBE_GRACE_MS=20000"}));
+  ASSERT_TRUE(server.wait_parked(n, patience));
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < n; ++i) ids.push_back(server.enqueue({.payload = R"({"read_fifo":")" + gate.path() + "\"}"}));
+  ASSERT_TRUE(server.wait_until([&](const auto& s) { return s.running == n; }, patience));
+
+  function.signal(SIGTERM);
+  ASSERT_TRUE(function.wait_output(child_process::stream::out, "SIGTERM received", patience));
+  gate.release(n);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe() << function.stderr_text();
+  for (const auto& id : ids) {
+    auto done = server.find(id);
+    ASSERT_TRUE(done && done->answer) << "unanswered: " << id;
+    EXPECT_EQ(done->answer->kind, post_kind::response);
+  }
+  EXPECT_EQ(server.stats().posts, n);
+}
+
+TEST(concurrent_stop, a_handler_still_running_after_the_grace_does_not_hold_the_exit) {
+  runtime_api_server server;
+  fifo never_released;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("2", {"PROBE_GRACE_MS=100"}));
+  ASSERT_TRUE(server.wait_parked(2, patience));
+  server.enqueue({.payload = R"({"read_fifo":")" + never_released.path() + "\"}"});
+  ASSERT_TRUE(server.wait_until([](const auto& s) { return s.running == 1; }, patience));
+  function.signal(SIGINT);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 0);
+  EXPECT_NE(function.stdout_text().find("did not finish within the 100 ms grace"), std::string::npos)
+      << function.stdout_text();
+}
+
+TEST(concurrent_one, runs_inline_without_threads_and_stops_on_sigterm) {
+  runtime_api_server server;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("1"));
+  ASSERT_TRUE(server.wait_parked(1, patience));
+  EXPECT_EQ(threads_of(function), 1u);
+  auto id = server.enqueue({.payload = R"({"context":true,"trace":1})", .trace_id = "Root=1-one"});
+  auto done = server.wait_finished(id, patience);
+  ASSERT_TRUE(done && done->answer);
+  EXPECT_EQ(lambda::json::find_string(done->answer->body, "/trace_env").value_or(""), "Root=1-one")
+      << "with one invocation at a time the variable is still right";
+  ASSERT_TRUE(server.wait_parked(1, patience));
+  EXPECT_EQ(threads_of(function), 1u);
+  expect_clean_stop(function);
+}
+
+struct setting_case {
+  const char* name;
+  const char* value;  // nullptr: unset
+  unsigned rics;
+  const char* warning;  // expected in the log, or nullptr for none
+};
+
+class concurrency_setting : public ::testing::TestWithParam<setting_case> {};
+
+TEST_P(concurrency_setting, decides_the_number_of_rics) {
+  runtime_api_server server;
+  std::vector<std::string> env = {"PROBE_MODE=concurrent"};
+  if (GetParam().value) env.push_back(std::string("AWS_LAMBDA_MAX_CONCURRENCY=") + GetParam().value);
+  auto function = start_function(test_function("probe"), server.address(), env);
+  ASSERT_TRUE(server.wait_parked(GetParam().rics, patience));
+  EXPECT_EQ(server.stats().connections_accepted, GetParam().rics);
+  expect_clean_stop(function);
+  EXPECT_EQ(server.stats().connections_accepted, GetParam().rics);
+  if (GetParam().warning) {
+    EXPECT_NE(function.stdout_text().find(GetParam().warning), std::string::npos) << function.stdout_text();
+  } else {
+    EXPECT_EQ(function.stdout_text().find("WARN"), std::string::npos) << function.stdout_text();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    values, concurrency_setting,
+    ::testing::Values(setting_case{"unset", nullptr, 1, nullptr}, setting_case{"empty", "", 1, nullptr},
+                      setting_case{"three", "3", 3, nullptr},
+                      setting_case{"zero", "0", 1, "is below 1"},
+                      setting_case{"negative", "-4", 1, "is not a number"},
+                      setting_case{"junk", "8x", 1, "is not a number"},
+                      setting_case{"spaces", " 8", 1, "is not a number"},
+                      setting_case{"above_the_maximum", "99999999999999999999", 1600, "above the platform's maximum"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(concurrent_limits, too_few_descriptors_is_a_clear_init_error) {
+  runtime_api_server server;
+  child_process function({.argv = {"/usr/bin/prlimit", "--nofile=128:128", "--", test_function("probe")},
+                          .env = {"AWS_LAMBDA_RUNTIME_API=" + server.address(), "PROBE_MODE=concurrent",
+                                  "AWS_LAMBDA_MAX_CONCURRENCY=500"}});
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  auto posts = server.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].kind, post_kind::init_error);
+  EXPECT_EQ(posts[0].error_type, "Runtime.ResourceLimit");
+  const auto message = lambda::json::find_string(posts[0].body, "/errorMessage").value_or("");
+  EXPECT_NE(message.find("RLIMIT_NOFILE"), std::string::npos) << message;
+  EXPECT_NE(message.find("500 RICs"), std::string::npos) << message;
+  EXPECT_EQ(server.stats().polls_parked_peak, 0u) << "no RIC started";
+}
+
+TEST(concurrent_limits, the_soft_descriptor_limit_is_raised_when_the_hard_one_allows) {
+  runtime_api_server server;
+  child_process function({.argv = {"/usr/bin/prlimit", "--nofile=128:4096", "--", test_function("probe")},
+                          .env = {"AWS_LAMBDA_RUNTIME_API=" + server.address(), "PROBE_MODE=concurrent",
+                                  "AWS_LAMBDA_MAX_CONCURRENCY=300"}});
+  ASSERT_TRUE(server.wait_parked(300, patience));
+  expect_clean_stop(function);
+}
+
+TEST(concurrent_init, a_throwing_factory_is_an_init_error_before_any_poll) {
+  runtime_api_server server;
+  auto function = start_function(test_function("probe"), server.address(), concurrent_env("8", {"PROBE_INIT=throw"}));
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  auto posts = server.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].kind, post_kind::init_error);
+  EXPECT_EQ(posts[0].error_type, "Function.DatabaseUnreachable");
+  EXPECT_EQ(server.stats().polls_parked_peak, 0u);
+}
+
+}  // namespace
+}  // namespace lambda::test

@@ -1,0 +1,315 @@
+// lambda::run end to end: real bootstraps against the project's Runtime API server on 127.0.0.1.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include <lambda/json.hpp>
+
+#include "../tools/emulator/runtime_api_server.hpp"
+#include "support/function_process.hpp"
+
+namespace lambda::test {
+namespace {
+
+using emulator::event;
+using emulator::invocation_state;
+using emulator::post_kind;
+using emulator::runtime_api_server;
+
+// The answer an invocation got; fails the test if it got none in time.
+emulator::post answer_of(const runtime_api_server& server, const std::string& id) {
+  auto done = server.wait_finished(id, patience);
+  if (!done || !done->answer) {
+    ADD_FAILURE() << "no answer for " << id;
+    return {};
+  }
+  EXPECT_EQ(done->state, invocation_state::answered);
+  return *done->answer;
+}
+
+std::string field(std::string_view json, std::string_view pointer) {
+  return lambda::json::find_string(json, pointer).value_or("<absent>");
+}
+
+class runtime : public ::testing::Test {
+ protected:
+  runtime_api_server server;
+};
+
+TEST_F(runtime, answers_every_event_once_with_its_exact_bytes_on_one_connection) {
+  std::vector<std::string> payloads = {"{}", "[1,2,3]", "\"text\"", std::string("{\"nul\":\"\\u0000\"}"),
+                                       std::string(100000, 'x'), ""};
+  for (int i = 0; i < 50; ++i) payloads.push_back("{\"i\":" + std::to_string(i) + "}");
+  std::vector<std::string> ids;
+  for (const auto& p : payloads) ids.push_back(server.enqueue({.payload = p, .content_type = "application/x-test"}));
+  auto function = start_function(example("echo"), server.address());
+
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto answer = answer_of(server, ids[i]);
+    EXPECT_EQ(answer.kind, post_kind::response);
+    EXPECT_EQ(answer.status, 202);
+    EXPECT_EQ(answer.body, payloads[i]);
+    EXPECT_EQ(answer.content_type, "application/x-test");
+  }
+  ASSERT_TRUE(server.wait_parked(1, patience));
+  auto stats = server.stats();
+  EXPECT_EQ(stats.connections_accepted, 1u);
+  EXPECT_EQ(stats.posts, ids.size());
+  for (const auto& p : server.posts()) {
+    EXPECT_EQ(p.user_agent.rfind("lambda-ric-cpp/", 0), 0u) << p.user_agent;
+  }
+}
+
+struct wire_case {
+  const char* name;
+  emulator::wire_faults faults;
+};
+
+class runtime_on_the_wire : public runtime, public ::testing::WithParamInterface<wire_case> {};
+
+TEST_P(runtime_on_the_wire, answers_every_event) {
+  server.set_wire_faults(GetParam().faults);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(server.enqueue({.payload = "{\"n\":" + std::to_string(i) + "}"}));
+  auto function = start_function(example("echo"), server.address());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(answer_of(server, ids[i]).body, "{\"n\":" + std::to_string(i) + "}");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    faults, runtime_on_the_wire,
+    ::testing::Values(wire_case{"chunked", {.chunked = true}}, wire_case{"dribbled", {.dribble = true}},
+                      wire_case{"close_after_each_answer", {.close_after = true}},
+                      wire_case{"http10", {.http10 = true}},
+                      wire_case{"chunked_dribbled_closing", {.chunked = true, .dribble = true, .close_after = true}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(runtime, a_poll_cut_before_its_answer_loses_nothing) {
+  auto id = server.enqueue({.payload = "{\"cut\":1}", .drop_polls = 2});
+  auto function = start_function(example("echo"), server.address());
+  EXPECT_EQ(answer_of(server, id).body, "{\"cut\":1}");
+  EXPECT_GE(server.stats().connections_accepted, 3u);
+}
+
+TEST_F(runtime, an_event_without_content_type_is_answered) {
+  auto id = server.enqueue({.payload = "{\"plain\":true}", .content_type = std::nullopt});
+  auto function = start_function(example("echo"), server.address());
+  auto answer = answer_of(server, id);
+  EXPECT_EQ(answer.body, "{\"plain\":true}");
+  EXPECT_EQ(answer.content_type, "application/json");
+}
+
+TEST_F(runtime, a_6_mb_payload_round_trips) {
+  std::string big = "\"" + std::string(6 * 1024 * 1024 - 2, 'a') + "\"";
+  auto id = server.enqueue({.payload = big});
+  auto function = start_function(example("echo"), server.address());
+  auto answer = answer_of(server, id);
+  EXPECT_EQ(answer.body.size(), big.size());
+  EXPECT_TRUE(answer.body == big);
+}
+
+TEST_F(runtime, a_throwing_handler_posts_an_error_and_the_loop_goes_on) {
+  auto failing = server.enqueue({.payload = R"({"fail":true})"});
+  auto next = server.enqueue({.payload = R"({"after":1})"});
+  auto function = start_function(example("echo"), server.address());
+
+  auto error = answer_of(server, failing);
+  EXPECT_EQ(error.kind, post_kind::error);
+  EXPECT_EQ(error.error_type, "Function.RuntimeError");
+  EXPECT_EQ(error.content_type, "application/json");
+  EXPECT_EQ(error.body, R"({"errorMessage":"requested failure","errorType":"std::runtime_error","stackTrace":[]})");
+  EXPECT_EQ(answer_of(server, next).body, R"({"after":1})");
+}
+
+TEST_F(runtime, exceptions_of_every_kind_and_returned_failures_become_error_posts) {
+  auto custom = server.enqueue({.payload = R"({"throw":"custom"})"});
+  auto non_standard = server.enqueue({.payload = R"({"throw":"int"})"});
+  auto returned = server.enqueue({.payload = R"({"failure":{"type":"ValidationError","message":"no \"name\""}})"});
+  auto platform_type = server.enqueue({.payload = R"({"failure":{"type":"Function.Custom","message":"m"}})"});
+  auto function = start_function(test_function("probe"), server.address());
+
+  auto a = answer_of(server, custom);
+  EXPECT_EQ(a.error_type, "Function.DatabaseUnreachable");
+  EXPECT_EQ(field(a.body, "/errorType"), "(anonymous namespace)::database_unreachable");
+  EXPECT_EQ(field(a.body, "/errorMessage"), "no route to the database");
+
+  auto b = answer_of(server, non_standard);
+  EXPECT_EQ(b.error_type, "Function.Int");
+  EXPECT_EQ(field(b.body, "/errorType"), "int");
+
+  auto c = answer_of(server, returned);
+  EXPECT_EQ(c.kind, post_kind::error);
+  EXPECT_EQ(c.error_type, "Function.ValidationError");
+  EXPECT_EQ(c.body, R"({"errorMessage":"no \"name\"","errorType":"ValidationError","stackTrace":[]})");
+
+  EXPECT_EQ(answer_of(server, platform_type).error_type, "Function.Custom");
+}
+
+TEST_F(runtime, the_context_carries_every_header) {
+  auto id = server.enqueue({.payload = R"({"context":true})",
+                            .trace_id = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+                            .tenant_id = "tenant-7",
+                            .invocation_id = "attempt-1",
+                            .client_context = R"({"client":{"app_title":"t"}})",
+                            .cognito_identity = R"({"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"})"});
+  auto function = start_function(test_function("probe"), server.address());
+  auto answer = answer_of(server, id);
+  const auto& body = answer.body;
+  EXPECT_EQ(field(body, "/request_id"), id);
+  EXPECT_EQ(field(body, "/trace_id"), "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+  EXPECT_EQ(field(body, "/trace_env"), field(body, "/trace_id")) << "classic mode sets _X_AMZN_TRACE_ID";
+  EXPECT_EQ(field(body, "/tenant_id"), "tenant-7");
+  EXPECT_EQ(field(body, "/invocation_id"), "attempt-1");
+  EXPECT_EQ(field(body, "/client_context"), R"({"client":{"app_title":"t"}})");
+  EXPECT_EQ(field(body, "/cognito_identity"), R"({"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"})");
+  EXPECT_EQ(field(body, "/content_type"), "application/json");
+  EXPECT_EQ(field(body, "/invoked_function_arn").rfind("arn:aws:lambda:", 0), 0u);
+  EXPECT_EQ(lambda::json::find_int(body, "/ric").value_or(0), 1);
+  EXPECT_TRUE(lambda::json::find_bool(body, "/this_invocation_matches").value_or(false));
+  auto remaining = lambda::json::find_int(body, "/remaining_ms");
+  ASSERT_TRUE(remaining);
+  EXPECT_GT(*remaining, 0);
+  EXPECT_LE(*remaining, 3000);
+  EXPECT_EQ(answer.invocation_id, "attempt-1") << "the invocation id is echoed on the answer";
+}
+
+TEST_F(runtime, absent_headers_are_absent_and_the_trace_variable_is_unset) {
+  auto traced = server.enqueue({.payload = R"({"context":true})", .trace_id = "Root=1-a"});
+  auto untraced = server.enqueue({.payload = R"({"context":true})", .deadline = emulator::deadline_style::absent});
+  auto function = start_function(test_function("probe"), server.address());
+  EXPECT_EQ(field(answer_of(server, traced).body, "/trace_env"), "Root=1-a");
+  auto answer = answer_of(server, untraced);
+  EXPECT_EQ(lambda::json::find(answer.body, "/trace_env").value_or(""), "null");
+  EXPECT_EQ(lambda::json::find(answer.body, "/remaining_ms").value_or(""), "null");
+  EXPECT_EQ(lambda::json::find_int(answer.body, "/deadline_ms").value_or(-1), 0);
+  EXPECT_EQ(field(answer.body, "/tenant_id"), "");
+  EXPECT_TRUE(answer.invocation_id.empty()) << "no invocation id is sent when /next gave none";
+}
+
+TEST_F(runtime, far_future_and_overflowing_deadlines_do_not_overflow) {
+  auto far = server.enqueue({.payload = R"({"context":true})", .deadline = emulator::deadline_style::far_future});
+  auto huge = server.enqueue({.payload = R"({"context":true})", .deadline = emulator::deadline_style::absent,
+                              .extra_headers = "Lambda-Runtime-Deadline-Ms: 99999999999999999999999\r\n"});
+  auto function = start_function(test_function("probe"), server.address());
+  auto a = lambda::json::find_int(answer_of(server, far).body, "/remaining_ms");
+  ASSERT_TRUE(a);
+  EXPECT_GT(*a, std::int64_t{200} * 365 * 24 * 3600 * 1000);
+  auto b = lambda::json::find_int(answer_of(server, huge).body, "/remaining_ms");
+  ASSERT_TRUE(b);
+  EXPECT_GT(*b, 0);
+}
+
+TEST_F(runtime, an_invalid_request_id_is_logged_and_never_sent) {
+  auto bad = server.enqueue({.payload = "{}", .request_id = "../../init/error"});
+  auto good = server.enqueue({.payload = R"({"ok":1})"});
+  auto function = start_function(example("echo"), server.address());
+  EXPECT_EQ(answer_of(server, good).body, R"({"ok":1})");
+  EXPECT_FALSE(server.find(bad)->finished());
+  for (const auto& p : server.posts()) EXPECT_NE(p.kind, post_kind::init_error);
+  EXPECT_TRUE(function.wait_output(emulator::child_process::stream::out, "invalid request id", patience));
+}
+
+TEST_F(runtime, rejected_posts_are_logged_and_the_loop_goes_on) {
+  const int statuses[] = {400, 403, 410, 413};
+  std::vector<std::string> rejected, next;
+  for (int status : statuses) {
+    rejected.push_back(server.enqueue({.payload = "{}", .post_status = status}));
+    next.push_back(server.enqueue({.payload = "{\"after\":" + std::to_string(status) + "}"}));
+  }
+  auto function = start_function(example("echo"), server.address());
+  for (size_t i = 0; i < rejected.size(); ++i) {
+    auto done = server.wait_finished(rejected[i], patience);
+    ASSERT_TRUE(done && done->answer);
+    EXPECT_EQ(done->answer->status, statuses[i]);
+    EXPECT_EQ(answer_of(server, next[i]).body, "{\"after\":" + std::to_string(statuses[i]) + "}");
+    EXPECT_TRUE(function.wait_output(emulator::child_process::stream::out,
+                                     "answered " + std::to_string(statuses[i]), patience));
+  }
+  EXPECT_FALSE(function.status()) << "still running";
+}
+
+TEST_F(runtime, a_500_to_a_post_is_fatal) {
+  server.enqueue({.payload = "{}", .post_status = 500});
+  auto function = start_function(example("echo"), server.address());
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  EXPECT_TRUE(function.wait_output(emulator::child_process::stream::out, "answered 500", 0ms));
+}
+
+TEST_F(runtime, a_500_to_a_poll_is_fatal) {
+  server.fail_polls(500);
+  auto function = start_function(example("echo"), server.address());
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  EXPECT_NE(function.stdout_text().find("GET /next answered 500"), std::string::npos) << function.stdout_text();
+}
+
+TEST_F(runtime, init_failures_are_posted_and_exit_1) {
+  auto function = start_function(test_function("probe"), server.address(), {"PROBE_INIT=throw"});
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  auto posts = server.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].kind, post_kind::init_error);
+  EXPECT_EQ(posts[0].error_type, "Function.DatabaseUnreachable");
+  EXPECT_EQ(field(posts[0].body, "/errorMessage"), "cannot reach the database");
+  EXPECT_NE(function.stdout_text().find("cannot reach the database"), std::string::npos);
+  EXPECT_EQ(server.stats().requests, 1u) << "no poll after a failed init";
+}
+
+TEST_F(runtime, an_empty_handler_is_an_init_failure) {
+  auto function = start_function(test_function("probe"), server.address(), {"PROBE_INIT=empty"});
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  auto posts = server.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].error_type, "Runtime.InvalidHandler");
+}
+
+struct bad_address {
+  const char* name;
+  const char* value;  // nullptr: unset
+  const char* says;
+};
+
+class runtime_without_api : public ::testing::TestWithParam<bad_address> {};
+
+TEST_P(runtime_without_api, exits_1_with_a_clear_message) {
+  std::vector<std::string> env;
+  if (GetParam().value) env.push_back(std::string("AWS_LAMBDA_RUNTIME_API=") + GetParam().value);
+  auto function = start_function(example("echo"), "", env);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  EXPECT_NE(function.stdout_text().find(GetParam().says), std::string::npos) << function.stdout_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    addresses, runtime_without_api,
+    ::testing::Values(bad_address{"unset", nullptr, "AWS_LAMBDA_RUNTIME_API is not set"},
+                      bad_address{"empty", "", "AWS_LAMBDA_RUNTIME_API is not set"},
+                      bad_address{"no_port", "127.0.0.1", "AWS_LAMBDA_RUNTIME_API is malformed"},
+                      bad_address{"port_zero", "127.0.0.1:0", "AWS_LAMBDA_RUNTIME_API is malformed"},
+                      bad_address{"scheme", "http://127.0.0.1:9001", "AWS_LAMBDA_RUNTIME_API is malformed"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(runtime_unreachable, exits_1_after_bounded_retries) {
+  std::string address;
+  {
+    runtime_api_server gone;  // an ephemeral port that is closed once the server is destroyed
+    address = gone.address();
+  }
+  auto function = start_function(example("echo"), address);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  EXPECT_NE(function.stdout_text().find("FATAL"), std::string::npos) << function.stdout_text();
+}
+
+}  // namespace
+}  // namespace lambda::test
