@@ -1,4 +1,5 @@
 // lambda::run_concurrent: N RICs for Lambda Managed Instances.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -49,6 +50,7 @@ int run_inline(detail::runtime_api& init_api, const http::endpoint& endpoint, co
 // A fatal error goes into the slot and stops every other RIC.
 void ric_thread(unsigned id, const handler& handle, const http::endpoint& endpoint, std::stop_source stop,
                 std::latch& started, std::latch& ended, detail::error_slot& errors) {
+  pthread_setname_np(pthread_self(), ("ric-" + std::to_string(id)).c_str());  // for top, gdb, tests
   started.wait();
   detail::runtime_api api(endpoint, {});
   std::stop_callback wake_poll(stop.get_token(), [&api] { api.interrupt(); });

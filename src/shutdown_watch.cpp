@@ -1,6 +1,7 @@
 #include "shutdown_watch.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ shutdown_watch::~shutdown_watch() {
 }
 
 void shutdown_watch::watch(std::stop_token finished) {
+  pthread_setname_np(pthread_self(), "lambda-stop");
   auto wake = [this] {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(wake_fd_, &one, sizeof one);
