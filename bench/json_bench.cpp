@@ -1,6 +1,7 @@
 // Tokenizer, is_valid and lookup throughput on two generated Lambda events, next to floors
 // measured in the same run:
 //   make bench   (or: make build/bench/json_bench && build/bench/json_bench [repetitions])
+//   build/bench/json_bench --save /tmp/in   writes the two inputs, to run other parsers on them
 // Inputs come from a fixed-seed generator, so every run measures the same bytes. Each
 // repetition runs every pass in turn (so a noisy neighbour slows all of them alike) and the
 // best repetition of each pass is reported.
@@ -243,9 +244,30 @@ void measure(const char* title, std::string_view input, std::string_view late_po
   }
 }
 
+// Writes an input to a file, to measure other parsers on the very same bytes.
+void save(const std::string& path, const std::string& contents) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr || std::fwrite(contents.data(), 1, contents.size(), f) != contents.size() ||
+      std::fclose(f) != 0) {
+    std::fprintf(stderr, "json_bench: cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+  std::printf("wrote %s\n", path.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  if (first == "--save" && argc == 3) {
+    save(std::string(argv[2]) + "-apigw-v2.json", api_gateway_event());
+    save(std::string(argv[2]) + "-sqs-batch.json", sqs_batch());
+    return 0;
+  }
+  if (first.size() > 0 && (first[0] < '1' || first[0] > '9')) {
+    std::fprintf(stderr, "usage: json_bench [repetitions] | json_bench --save PATH_PREFIX\n");
+    return 2;
+  }
   const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 25;
   measure("API Gateway HTTP API v2 event", api_gateway_event(), "/requestContext/http/method",
           repetitions);

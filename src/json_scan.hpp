@@ -44,18 +44,22 @@ inline scan_result scan_hex4(const char* data, std::size_t size, std::size_t p, 
 inline bool is_high_surrogate(unsigned unit) noexcept { return unit >= 0xD800 && unit <= 0xDBFF; }
 inline bool is_low_surrogate(unsigned unit) noexcept { return unit >= 0xDC00 && unit <= 0xDFFF; }
 
+// The character after the backslash of a two-byte escape.
+inline bool is_short_escape(char c) noexcept {
+  switch (c) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The escape whose backslash is at data[p]. A high surrogate must be followed at once by a
 // \u escape of a low one: the pair is one code point, and either half alone is no character.
 inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p) noexcept {
   if (size - p < 2) return {scan_status::truncated, p};
-  switch (data[p + 1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-      return {scan_status::complete, p + 2};
-    case 'u':
-      break;
-    default:
-      return {scan_status::invalid, p, error_code::invalid_escape};
-  }
+  if (is_short_escape(data[p + 1])) return {scan_status::complete, p + 2};
+  if (data[p + 1] != 'u') return {scan_status::invalid, p, error_code::invalid_escape};
   unsigned unit = 0;
   const scan_result first = scan_hex4(data, size, p + 2, p, unit);
   if (first.status != scan_status::complete) return first;
@@ -85,9 +89,13 @@ inline scan_result scan_string(const char* data, std::size_t size, std::size_t p
     const auto c = static_cast<unsigned char>(*stop);
     if (c == '"') return {scan_status::complete, p + 1};
     if (c == '\\') {
+      escaped = true;
+      if (size - p >= 2 && is_short_escape(data[p + 1])) {  // the common case, kept inline
+        p += 2;
+        continue;
+      }
       const scan_result escape = scan_escape(data, size, p);
       if (escape.status != scan_status::complete) return escape;
-      escaped = true;
       p = escape.position;
       continue;
     }

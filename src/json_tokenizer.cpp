@@ -69,9 +69,12 @@ token tokenizer::next() noexcept {
   for (;;) {
     if (expect_ == expect::done) return {token_kind::end, false, {}, input_.size()};
     if (expect_ == expect::failed) return {token_kind::error, false, {}, error_.offset};
-    while (pos_ < input_.size() && is_whitespace(input_[pos_])) ++pos_;
-    if (pos_ == input_.size()) return out_of_input();
-    const char c = input_[pos_];
+    const char* const data = input_.data();
+    std::size_t pos = pos_;
+    while (pos < input_.size() && is_whitespace(data[pos])) ++pos;
+    pos_ = pos;
+    if (pos == input_.size()) return out_of_input();
+    const char c = data[pos];
     switch (expect_) {
       case expect::colon:
         if (c != ':') return fail(error_code::expected_colon, pos_);
@@ -132,7 +135,7 @@ token tokenizer::open(bool object, token_kind kind) noexcept {
   }
   ++depth_;
   expect_ = object ? expect::first_key : expect::first_element;
-  const token t{kind, false, input_.substr(pos_, 1), pos_};
+  const token t{kind, false, slice(pos_, 1), pos_};
   ++pos_;
   return t;
 }
@@ -143,7 +146,7 @@ token tokenizer::close(char c) noexcept {
   --depth_;
   expect_ = after_value();
   const token t{c == '}' ? token_kind::object_end : token_kind::array_end, false,
-                input_.substr(pos_, 1), pos_};
+                slice(pos_, 1), pos_};
   ++pos_;
   return t;
 }
@@ -158,8 +161,8 @@ token tokenizer::finish_scalar(const scan& s, token_kind kind, bool escaped) noe
   pos_ = s.position;
   const bool quoted = kind == token_kind::key || kind == token_kind::string;
   expect_ = kind == token_kind::key ? expect::colon : after_value();
-  if (quoted) return {kind, escaped, input_.substr(start + 1, pos_ - start - 2), start};
-  return {kind, false, input_.substr(start, pos_ - start), start};
+  if (quoted) return {kind, escaped, slice(start + 1, pos_ - start - 2), start};
+  return {kind, false, slice(start, pos_ - start), start};
 }
 
 token tokenizer::string_token(token_kind kind) noexcept {

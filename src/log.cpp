@@ -130,7 +130,7 @@ record::record(level l, std::string_view format, std::initializer_list<argument>
     b->style = s.format;
     b->fd = s.fd;
     b->fields = 0;
-    if (s.format == format::json) {
+    if (s.format == log::format::json) {  // log::, as the parameter is named format too
       detail::begin_json(*b, l, format, args);
     } else {
       detail::begin_text(*b, l, format, args);

@@ -12,6 +12,8 @@ namespace {
 using namespace lambda::http;
 using lambda::test::http_test_peer;
 using lambda::test::http_test_request;
+using lambda::test::answer_each;
+using lambda::test::http_ok;
 using lambda::test::http_test_server;
 
 endpoint endpoint_of(const http_test_server& server) {
@@ -21,31 +23,11 @@ endpoint endpoint_of(const http_test_server& server) {
   return ep;
 }
 
-std::string ok(std::string_view body, std::string_view extra_headers = "") {
-  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-         std::string(extra_headers) + "\r\n" + std::string(body);
-}
-
-// A script answering each request on its connection with `answers` in turn, then waiting for
-// the client to close.
-http_test_server::script answering(std::vector<std::string> answers,
-                                   std::vector<http_test_request>* seen = nullptr) {
-  return [answers = std::move(answers), seen](http_test_peer& peer) {
-    for (const std::string& answer : answers) {
-      http_test_request req;
-      if (!peer.read_request(req)) return;
-      if (seen) seen->push_back(req);
-      peer.write(answer);
-    }
-    peer.wait_for_close();
-  };
-}
-
 const request get{"GET", "/2018-06-01/runtime/invocation/next"};
 
 TEST(Connection, KeepAliveServesManyRequestsOnOneConnection) {
   std::vector<http_test_request> seen;
-  http_test_server server({answering({ok("first"), ok("second"), ok("third")}, &seen)});
+  http_test_server server({answer_each({http_ok("first"), http_ok("second"), http_ok("third")}, &seen)});
   {
     connection conn(endpoint_of(server));
     response out;
@@ -72,7 +54,7 @@ TEST(Connection, KeepAliveServesManyRequestsOnOneConnection) {
 }
 
 TEST(Connection, AnswerHeadersAreFoundInAnyCase) {
-  http_test_server server({answering({"HTTP/1.1 200 OK\r\n"
+  http_test_server server({answer_each({"HTTP/1.1 200 OK\r\n"
                                       "lambda-runtime-aws-request-id: 8476a536\r\n"
                                       "Content-Type: application/json\r\n"
                                       "Content-Length: 2\r\n\r\n{}"})});
@@ -87,7 +69,7 @@ TEST(Connection, AnswerHeadersAreFoundInAnyCase) {
 }
 
 TEST(Connection, ConnectionCloseMakesTheNextSendReconnect) {
-  http_test_server server({answering({ok("bye", "Connection: close\r\n")}), answering({ok("hi")})});
+  http_test_server server({answer_each({http_ok("bye", "Connection: close\r\n")}), answer_each({http_ok("hi")})});
   connection conn(endpoint_of(server));
   response out;
   ASSERT_TRUE(conn.send(get, out));
@@ -102,7 +84,7 @@ TEST(Connection, Http10AnswerIsReadToTheEnd) {
                              http_test_request req;
                              if (peer.read_request(req)) peer.write("HTTP/1.0 200 OK\r\n\r\nuntil close");
                            },
-                           answering({ok("next")})});
+                           answer_each({http_ok("next")})});
   connection conn(endpoint_of(server));
   response out;
   ASSERT_TRUE(conn.send(get, out));
@@ -114,7 +96,7 @@ TEST(Connection, Http10AnswerIsReadToTheEnd) {
 
 TEST(Connection, Http10KeepAliveIsKept) {
   const std::string answer = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nk";
-  http_test_server server({answering({answer, answer})});
+  http_test_server server({answer_each({answer, answer})});
   connection conn(endpoint_of(server));
   response out;
   ASSERT_TRUE(conn.send(get, out));
@@ -128,7 +110,7 @@ const std::string chunked_answer =
     "5;ext=1\r\nhello\r\n1\r\n,\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\n\r\n";
 
 TEST(Connection, ChunkedAnswerWithTrailers) {
-  http_test_server server({answering({chunked_answer, ok("after")})});
+  http_test_server server({answer_each({chunked_answer, http_ok("after")})});
   connection conn(endpoint_of(server));
   response out;
   ASSERT_TRUE(conn.send(get, out));
@@ -140,7 +122,7 @@ TEST(Connection, ChunkedAnswerWithTrailers) {
 }
 
 TEST(Connection, AnswersDribbledOneByteAtATime) {
-  const std::string sized = ok("dribbled body", "Lambda-Runtime-Deadline-Ms: 1700000000000\r\n");
+  const std::string sized = http_ok("dribbled body", "Lambda-Runtime-Deadline-Ms: 1700000000000\r\n");
   http_test_server server({[&](http_test_peer& peer) {
     for (const std::string* answer : {&sized, &chunked_answer}) {
       http_test_request req;
@@ -160,11 +142,11 @@ TEST(Connection, AnswersDribbledOneByteAtATime) {
 }
 
 TEST(Connection, AnswersWithoutBodies) {
-  http_test_server server({answering({
+  http_test_server server({answer_each({
       "HTTP/1.1 204 No Content\r\n\r\n",
       "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",  // to a HEAD request
-      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + ok("final"),
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + http_ok("final"),
   })});
   connection conn(endpoint_of(server));
   response out;
@@ -189,10 +171,10 @@ TEST(Connection, ClosedBeforeAnswerOnAReusedConnectionIsSentAgainOnce) {
   http_test_server server({[](http_test_peer& peer) {
                              http_test_request req;
                              if (!peer.read_request(req)) return;
-                             peer.write(ok("first"));
+                             peer.write(http_ok("first"));
                              peer.read_request(req);  // then close without a word
                            },
-                           answering({ok("second")}, &retried)});
+                           answer_each({http_ok("second")}, &retried)});
   {
     connection conn(endpoint_of(server));
     response out;
@@ -212,10 +194,10 @@ TEST(Connection, NotSentAgainOnceSomeOfTheAnswerCame) {
   http_test_server server({[](http_test_peer& peer) {
                              http_test_request req;
                              if (!peer.read_request(req)) return;
-                             peer.write(ok("first"));
+                             peer.write(http_ok("first"));
                              if (peer.read_request(req)) peer.write("HTTP/1.1 200 OK\r\nContent-Le");
                            },
-                           answering({ok("third")})});
+                           answer_each({http_ok("third")})});
   connection conn(endpoint_of(server));
   response out;
   ASSERT_TRUE(conn.send(get, out));
@@ -232,7 +214,7 @@ TEST(Connection, NotSentAgainOnAFreshConnection) {
                              http_test_request req;
                              peer.read_request(req);
                            },
-                           answering({ok("second")})});
+                           answer_each({http_ok("second")})});
   connection conn(endpoint_of(server));
   response out;
   result r = conn.send(get, out);
@@ -245,7 +227,7 @@ TEST(Connection, LargeBodiesBothWays) {
   std::string big(3 << 20, 'x');
   for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
   std::vector<http_test_request> seen;
-  http_test_server server({answering({ok(big), ok("small")}, &seen)});
+  http_test_server server({answer_each({http_ok(big), http_ok("small")}, &seen)});
   {
     connection conn(endpoint_of(server));
     response out;
@@ -261,7 +243,7 @@ TEST(Connection, LargeBodiesBothWays) {
 
 TEST(Connection, SmallInitialBufferGrows) {
   const std::string body(10000, 'b');
-  http_test_server server({answering({ok(body, "X-Long: " + std::string(3000, 'h') + "\r\n")})});
+  http_test_server server({answer_each({http_ok(body, "X-Long: " + std::string(3000, 'h') + "\r\n")})});
   connection_options options;
   options.initial_buffer = 16;
   connection conn(endpoint_of(server), options);
@@ -272,7 +254,7 @@ TEST(Connection, SmallInitialBufferGrows) {
 }
 
 TEST(Connection, HostNamesGoThroughTheResolver) {
-  http_test_server server({answering({ok("resolved")})});
+  http_test_server server({answer_each({http_ok("resolved")})});
   endpoint ep;
   std::string error;
   const std::string port = server.address().substr(server.address().rfind(':') + 1);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -172,6 +173,7 @@ TEST_F(LogFirstConfiguration, TheFirstRecordReadsTheEnvironment) {
       {
         ::setenv("AWS_LAMBDA_LOG_LEVEL", "debug", 1);
         ::setenv("AWS_LAMBDA_LOG_FORMAT", "json", 1);
+        std::fflush(stdout);  // what the test framework buffered stays on stdout
         ::dup2(2, 1);
         lambda::log::trace("filtered out");
         lambda::log::debug("first record");
@@ -197,6 +199,7 @@ TEST_F(LogFirstConfiguration, AnUnknownLevelIsReportedOnceAtStartUp) {
       {
         ::setenv("AWS_LAMBDA_LOG_LEVEL", "chatty", 1);
         ::unsetenv("AWS_LAMBDA_LOG_FORMAT");
+        std::fflush(stdout);  // what the test framework buffered stays on stdout
         ::dup2(2, 1);
         lambda::log::configure_from_environment();
         lambda::log::configure_from_environment();

@@ -212,6 +212,9 @@ class tokenizer {
   token finish_scalar(const scan& s, token_kind kind, bool escaped) noexcept;
   bool in_object() const noexcept;
   expect after_value() const noexcept;
+  std::string_view slice(std::size_t from, std::size_t length) const noexcept {
+    return {input_.data() + from, length};  // unchecked: offsets come from the scanners
+  }
 
   std::string_view input_;
   std::size_t pos_ = 0;            // the next byte to look at

@@ -16,7 +16,20 @@
 //
 // A record is written when the object the call returns is destroyed, at the end of the full
 // expression, so fields chain onto the call. A filtered call returns an empty record at the
-// cost of one relaxed atomic load.
+// cost of one relaxed atomic load. Logging never throws: a record that cannot get memory is
+// dropped.
+//
+// JSON records (requestId, tenantId, traceId and ric appear inside an invocation only; fields
+// follow the message):
+//   {"timestamp":"2025-11-30T08:15:42.137Z","level":"INFO","requestId":"8f5d...","ric":2,"message":"..."}
+// Text records: timestamp, request id (empty outside an invocation), level and message, split
+// by tabs; '\n' in the message becomes '\r' so that it stays one record; fields follow as one
+// JSON object after another tab.
+//
+// Each thread builds its records in a buffer it reuses (no allocation up to 4 KiB) and writes
+// each with one write(2), without locks. A pipe takes a write of up to PIPE_BUF (4096) bytes
+// whole, so concurrent records that size never tear; a longer one may be split by the kernel
+// and interleaved with other threads' records.
 //
 // Public headers compile as C++17; the library itself is built as C++20.
 #pragma once
@@ -122,7 +135,9 @@ class argument {
 };
 
 // One log record being built. It is written as one line when destroyed; a default-constructed
-// (filtered) record writes nothing and ignores its fields.
+// (filtered) record writes nothing and ignores its fields. Use it on the thread that made it.
+// A record kept alive (`auto r = log::info(...)`) while the same thread logs another makes that
+// other one allocate a buffer of its own.
 class record {
  public:
   record() noexcept = default;
@@ -140,6 +155,7 @@ class record {
   detail::record_buffer* buffer_ = nullptr;
 };
 
+// A record at a level chosen at run time.
 template <class... Args>
 record at(level l, std::string_view format, const Args&... args) {
   if (!enabled(l)) return record();

@@ -160,4 +160,39 @@ void http_test_server::serve() {
   }
 }
 
+std::string http_ok(std::string_view body, std::string_view extra_headers) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra_headers) + "\r\n" + std::string(body);
+}
+
+http_test_server::script answer_each(std::vector<std::string> answers,
+                                     std::vector<http_test_request>* seen) {
+  return [answers = std::move(answers), seen](http_test_peer& peer) {
+    for (const std::string& answer : answers) {
+      http_test_request req;
+      if (!peer.read_request(req)) return;
+      if (seen) seen->push_back(req);
+      peer.write(answer);
+    }
+    peer.wait_for_close();
+  };
+}
+
+refusing_port::refusing_port() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    throw std::runtime_error("cannot reserve a loopback port");
+  }
+  port_ = ntohs(address.sin_port);
+}
+
+refusing_port::~refusing_port() { ::close(fd_); }
+
+std::string refusing_port::address() const { return "127.0.0.1:" + std::to_string(port_); }
+
 }  // namespace lambda::test

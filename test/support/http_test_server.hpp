@@ -77,4 +77,28 @@ class http_test_server {
   std::thread thread_;
 };
 
+// "HTTP/1.1 200 OK" with a Content-Length, `extra_headers` (each ending in CRLF) and `body`.
+std::string http_ok(std::string_view body, std::string_view extra_headers = "");
+
+// A script that answers the requests on its connection with `answers` in turn (keeping what
+// it was asked in `seen` when given), then waits for the client to close.
+http_test_server::script answer_each(std::vector<std::string> answers,
+                                     std::vector<http_test_request>* seen = nullptr);
+
+// A loopback port where connections are refused: bound, so nobody else takes it, but not
+// listening.
+class refusing_port {
+ public:
+  refusing_port();
+  ~refusing_port();
+  refusing_port(const refusing_port&) = delete;
+  refusing_port& operator=(const refusing_port&) = delete;
+
+  std::string address() const;  // "127.0.0.1:PORT"
+
+ private:
+  int fd_ = -1;
+  unsigned short port_ = 0;
+};
+
 }  // namespace lambda::test

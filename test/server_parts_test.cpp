@@ -1,0 +1,292 @@
+// The server's pieces on their own: request framing, routing, answer bytes, bookkeeping, ids.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "../tools/emulator/http_answer.hpp"
+#include "../tools/emulator/ids.hpp"
+#include "../tools/emulator/invocation_book.hpp"
+#include "../tools/emulator/request_reader.hpp"
+#include "../tools/emulator/runtime_api_route.hpp"
+#include "support/guarded_bytes.hpp"
+
+namespace lambda::emulator {
+namespace {
+
+using namespace std::chrono_literals;
+using test::guarded_bytes;
+
+// Hands `wire` (from a guarded page) to the reader as if it had been received.
+void feed(request_reader& reader, std::string_view wire) {
+  guarded_bytes bytes(wire);
+  std::string_view left = bytes.view();
+  while (!left.empty()) {
+    auto space = reader.space();
+    ASSERT_FALSE(space.empty());
+    std::size_t count = std::min(space.size(), left.size());
+    std::memcpy(space.data(), left.data(), count);
+    reader.received(count);
+    left.remove_prefix(count);
+  }
+}
+
+struct framed {
+  http::parse_status status = http::parse_status::incomplete;
+  std::string method{}, target{}, body{}, content_type{};
+  bool keep_alive = true;
+};
+
+framed next_request(request_reader& reader) {
+  received_request r;
+  framed out{reader.next(r)};
+  if (out.status != http::parse_status::complete) return out;
+  out.method = r.method;
+  out.target = r.target;
+  out.body = r.body;
+  out.content_type = r.header("content-type");
+  out.keep_alive = r.keep_alive;
+  reader.consume();
+  return out;
+}
+
+TEST(RequestReader, FramesRequestsWholeAndByteByByte) {
+  const std::string wire =
+      "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /a HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+      "POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3;x=y\r\ncde\r\n0\r\nT: v\r\n\r\n"
+      "POST /c HTTP/1.0\r\nContent-Length: 0\r\n\r\n";
+  for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{7}}) {
+    request_reader reader;
+    std::vector<framed> seen;
+    for (std::size_t at = 0; at < wire.size(); at += step) {
+      feed(reader, std::string_view(wire).substr(at, step));
+      for (framed f = next_request(reader); f.status == http::parse_status::complete; f = next_request(reader)) {
+        seen.push_back(f);
+      }
+    }
+    ASSERT_EQ(seen.size(), 4u) << "step " << step;
+    EXPECT_EQ(seen[0].method, "GET");
+    EXPECT_EQ(seen[0].target, "/2018-06-01/runtime/invocation/next");
+    EXPECT_EQ(seen[0].body, "");
+    EXPECT_EQ(seen[1].body, "hello");
+    EXPECT_EQ(seen[1].content_type, "text/plain");
+    EXPECT_EQ(seen[2].target, "/b");
+    EXPECT_EQ(seen[2].body, "abcde");
+    EXPECT_TRUE(seen[2].keep_alive);
+    EXPECT_FALSE(seen[3].keep_alive);
+    EXPECT_TRUE(reader.empty());
+  }
+}
+
+TEST(RequestReader, RejectsMalformedHeads) {
+  for (std::string wire : {std::string("GET / HTTP/1.1\nHost: x\n\n"),
+                           std::string("GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n"),
+                           std::string("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")}) {
+    request_reader reader;
+    feed(reader, wire);
+    EXPECT_EQ(next_request(reader).status, http::parse_status::malformed) << wire;
+    EXPECT_FALSE(reader.error().empty());
+  }
+}
+
+TEST(RequestReader, RejectsBodiesOverItsLimit) {
+  request_reader reader(10);
+  feed(reader, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n");
+  EXPECT_EQ(next_request(reader).status, http::parse_status::too_large);
+
+  request_reader chunked(4);
+  feed(chunked, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n");
+  EXPECT_EQ(next_request(chunked).status, http::parse_status::too_large);
+}
+
+TEST(RequestReader, GrowsForABigBodyAndShrinksAfterIt) {
+  request_reader reader;
+  std::string body(1 << 20, 'b');
+  feed(reader, "POST /big HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  framed f = next_request(reader);
+  ASSERT_EQ(f.status, http::parse_status::complete);
+  EXPECT_EQ(f.body, body);
+  EXPECT_LE(reader.space().size(), 8192u);
+}
+
+struct routed_call {
+  runtime_call call;
+  std::string request_id;
+};
+
+routed_call routed(std::string_view method, std::string_view target) {
+  guarded_bytes m(method), t(target);
+  route r = route_request(m.view(), t.view());
+  return {r.call, std::string(r.request_id)};
+}
+
+TEST(RuntimeApiRoute, NamesEachCall) {
+  EXPECT_EQ(routed("GET", "/2018-06-01/runtime/invocation/next").call, runtime_call::next);
+  auto response = routed("POST", "/2018-06-01/runtime/invocation/abc-123/response");
+  EXPECT_EQ(response.call, runtime_call::response);
+  EXPECT_EQ(response.request_id, "abc-123");
+  auto error = routed("POST", "/2018-06-01/runtime/invocation/x/error");
+  EXPECT_EQ(error.call, runtime_call::error);
+  EXPECT_EQ(error.request_id, "x");
+  EXPECT_EQ(routed("POST", "/2018-06-01/runtime/init/error").call, runtime_call::init_error);
+}
+
+TEST(RuntimeApiRoute, EverythingElseIsUnknown) {
+  for (auto [method, target] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"GET", "/2018-06-01/runtime/invocation/next/"},
+           {"GET", "/2018-06-01/runtime/invocation/nex"},
+           {"POST", "/2018-06-01/runtime/invocation/next"},
+           {"GET", "/2018-06-01/runtime/invocation/x/response"},
+           {"POST", "/2018-06-01/runtime/invocation//response"},
+           {"POST", "/2018-06-01/runtime/invocation/x/y/response"},
+           {"POST", "/2018-06-01/runtime/invocation/x/responses"},
+           {"POST", "/2018-06-01/runtime/invocation/x"},
+           {"POST", "/2018-06-01/runtime/init/error/"},
+           {"PUT", "/2018-06-01/runtime/init/error"},
+           {"GET", "/2019-06-01/runtime/invocation/next"},
+           {"GET", ""},
+       }) {
+    EXPECT_EQ(routed(method, target).call, runtime_call::unknown) << method << " " << target;
+  }
+}
+
+TEST(HttpAnswer, FramesBodiesAsTheFaultsSay) {
+  std::string plain;
+  EXPECT_FALSE(append_answer(plain, 202, "A: b\r\n", "{}", {}));
+  EXPECT_EQ(plain, "HTTP/1.1 202 Accepted\r\nA: b\r\nContent-Length: 2\r\n\r\n{}");
+
+  std::string chunked;
+  append_answer(chunked, 200, "", "hello", {.faults = {.chunked = true}});
+  EXPECT_EQ(chunked, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n");
+
+  std::string closing;
+  EXPECT_TRUE(append_answer(closing, 404, "", "", {.faults = {.close_after = true}}));
+  EXPECT_EQ(closing, "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+
+  std::string old;
+  EXPECT_TRUE(append_answer(old, 500, "", "x", {.faults = {.chunked = true, .http10 = true}}));
+  EXPECT_EQ(old, "HTTP/1.0 500 Internal Server Error\r\n\r\nx");
+
+  std::string asked;
+  EXPECT_TRUE(append_answer(asked, 200, "", "", {.close = true}));
+  EXPECT_NE(asked.find("Connection: close\r\n"), std::string::npos);
+}
+
+struct book_fixture : ::testing::Test {
+  time_point t0 = std::chrono::steady_clock::now();
+  invocation_book book{{.timeout = 100ms, .managed_instances = true}};
+
+  post answer_for(std::string_view id, post_kind kind = post_kind::response, std::string body = "{}") {
+    post p;
+    p.kind = kind;
+    p.request_id = id;
+    p.body = std::move(body);
+    p.at = t0;
+    return p;
+  }
+};
+
+TEST_F(book_fixture, HandsEventsToPollsInOrder) {
+  std::string a = book.enqueue({.payload = "a"}, t0);
+  std::string b = book.enqueue({.payload = "b"}, t0);
+  EXPECT_FALSE(book.next_delivery(t0, 1000));
+  book.park(7);
+  book.park(8);
+  auto first = book.next_delivery(t0, 1000);
+  auto second = book.next_delivery(t0, 1000);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->connection, 7u);
+  EXPECT_EQ(first->request_id, a);
+  EXPECT_EQ(first->deadline_ms, 1100);
+  EXPECT_EQ(second->connection, 8u);
+  EXPECT_EQ(second->ev->payload, "b");
+  EXPECT_EQ(book.find(b)->connection, 8u);
+  EXPECT_EQ(book.running(), 2u);
+}
+
+TEST_F(book_fixture, DropsAndUnparksKeepTheEventQueued) {
+  std::string a = book.enqueue({.payload = "a", .drop_polls = 1}, t0);
+  book.park(1);
+  book.park(2);
+  book.unpark(1);
+  auto dropped = book.next_delivery(t0, 0);
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(dropped->what, delivery::action::close);
+  EXPECT_EQ(dropped->connection, 2u);
+  EXPECT_EQ(book.queued(), 1u);
+  book.park(3);
+  auto delivered = book.next_delivery(t0, 0);
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->what, delivery::action::send_event);
+  EXPECT_EQ(delivered->connection, 3u);
+}
+
+TEST_F(book_fixture, DecidesPostStatuses) {
+  std::string a = book.enqueue({}, t0);
+  std::string b = book.enqueue({}, t0);
+  book.park(1);
+  ASSERT_TRUE(book.next_delivery(t0, 0));
+  EXPECT_EQ(book.on_post(answer_for("unknown")).status, 400);
+  EXPECT_EQ(book.on_post(answer_for(b)).status, 400);
+  EXPECT_EQ(book.on_post(answer_for(a, post_kind::error)).status, 202);
+  EXPECT_EQ(book.on_post(answer_for(a)).status, 400);
+  EXPECT_EQ(book.on_post(answer_for("", post_kind::init_error)).status, 202);
+  EXPECT_EQ(book.on_post(answer_for("", post_kind::init_error)).status, 403);
+  ASSERT_EQ(book.posts().size(), 6u);
+  EXPECT_EQ(book.posts()[5].order, 6u);
+  EXPECT_EQ(book.find(a)->answer->kind, post_kind::error);
+}
+
+TEST_F(book_fixture, ExpiresRunningInvocationsAtTheirDeadline) {
+  std::string a = book.enqueue({}, t0);
+  std::string b = book.enqueue({.timeout = 300ms}, t0);
+  std::string c = book.enqueue({.deadline = deadline_style::far_future}, t0);
+  for (std::uint64_t poll : {1, 2, 3}) {
+    book.park(poll);
+    ASSERT_TRUE(book.next_delivery(t0, 0));
+  }
+  EXPECT_EQ(book.next_deadline(), t0 + 100ms);
+  book.expire(t0 + 99ms);
+  EXPECT_EQ(book.find(a)->state, invocation_state::running);
+  book.expire(t0 + 100ms);
+  EXPECT_EQ(book.find(a)->state, invocation_state::timed_out);
+  EXPECT_EQ(book.find(a)->failure_message, "Task timed out after 0.10 seconds");
+  EXPECT_EQ(book.on_post(answer_for(a)).status, 410);
+  EXPECT_EQ(book.on_post(answer_for(b)).status, 202);
+  book.expire(t0 + 1h);
+  EXPECT_EQ(book.find(b)->state, invocation_state::answered);
+  EXPECT_EQ(book.find(c)->state, invocation_state::running);
+  EXPECT_EQ(book.find(c)->deadline_ms, 253402300799999);
+}
+
+TEST_F(book_fixture, ForgetsOnlyFinishedInvocations) {
+  std::string a = book.enqueue({}, t0);
+  book.forget(a);
+  EXPECT_TRUE(book.find(a));
+  book.fail_unfinished("Runtime.ExitError", "gone", t0);
+  EXPECT_EQ(book.find(a)->state, invocation_state::failed);
+  EXPECT_EQ(book.queued(), 0u);
+  book.forget(a);
+  EXPECT_FALSE(book.find(a));
+}
+
+TEST(Ids, HaveThePlatformsShapes) {
+  std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::regex trace("Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0");
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string id = new_uuid();
+    EXPECT_TRUE(std::regex_match(id, uuid)) << id;
+    seen.insert(id);
+    std::string t = new_trace_id();
+    EXPECT_TRUE(std::regex_match(t, trace)) << t;
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+}  // namespace
+}  // namespace lambda::emulator

@@ -1,0 +1,528 @@
+// The Runtime API server, driven over real sockets by a raw client.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../tools/emulator/runtime_api_server.hpp"
+#include "support/raw_http_client.hpp"
+
+namespace lambda::emulator {
+namespace {
+
+using namespace std::chrono_literals;
+using test::get_next_request;
+using test::post_request;
+using test::raw_http_client;
+
+constexpr auto wait = 10s;
+
+std::string invocation_path(std::string_view id, std::string_view what) {
+  return "/2018-06-01/runtime/invocation/" + std::string(id) + "/" + std::string(what);
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+TEST(RuntimeApiServer, ListensOnAnEphemeralLoopbackPort) {
+  runtime_api_server server;
+  EXPECT_TRUE(server.address().starts_with("127.0.0.1:"));
+  EXPECT_NE(server.address(), "127.0.0.1:0");
+}
+
+TEST(RuntimeApiServer, ParkedPollGetsTheEventAndTheResponseIsRecorded) {
+  runtime_api_server server({.function_arn = "arn:aws:lambda:eu-west-1:1:function:f"});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(server.wait_parked(1, wait));
+  EXPECT_FALSE(client.readable_within(0ms));
+
+  std::int64_t before = epoch_ms();
+  std::string id = server.enqueue({.payload = R"({"name":"ada"})", .timeout = 5000ms,
+                                   .trace_id = "Root=1-a-b;Parent=c;Sampled=0"});
+  auto next = client.read_answer();
+  std::int64_t after = epoch_ms();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, R"({"name":"ada"})");
+  EXPECT_EQ(next->header("Lambda-Runtime-Aws-Request-Id"), id);
+  EXPECT_EQ(next->header("Content-Type"), "application/json");
+  EXPECT_EQ(next->header("Lambda-Runtime-Invoked-Function-Arn"), "arn:aws:lambda:eu-west-1:1:function:f");
+  EXPECT_EQ(next->header("Lambda-Runtime-Trace-Id"), "Root=1-a-b;Parent=c;Sampled=0");
+  std::int64_t deadline = std::stoll(next->header("Lambda-Runtime-Deadline-Ms"));
+  EXPECT_GE(deadline, before + 5000);
+  EXPECT_LE(deadline, after + 5000);
+  EXPECT_FALSE(next->has_header("Lambda-Runtime-Aws-Tenant-Id"));
+  EXPECT_FALSE(next->has_header("Lambda-Runtime-Invocation-Id"));
+  EXPECT_EQ(server.find(id)->state, invocation_state::running);
+
+  client.send(post_request(invocation_path(id, "response"), "\"hi\"", "Content-Type: text/plain\r\n"));
+  auto accepted = client.read_answer();
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 202);
+  EXPECT_EQ(accepted->body, R"({"status":"OK"})");
+
+  auto done = server.wait_finished(id, wait);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, invocation_state::answered);
+  EXPECT_EQ(done->deadline_ms, deadline);
+  ASSERT_TRUE(done->answer);
+  EXPECT_EQ(done->answer->kind, post_kind::response);
+  EXPECT_EQ(done->answer->status, 202);
+  EXPECT_EQ(done->answer->body, "\"hi\"");
+  EXPECT_EQ(done->answer->content_type, "text/plain");
+  EXPECT_EQ(done->answer->user_agent, "raw-test/1.0");
+  EXPECT_EQ(done->answer->connection, done->connection);
+  EXPECT_EQ(done->answer->order, 1u);
+}
+
+TEST(RuntimeApiServer, EventsGoToParkedPollsFirstComeFirstServed) {
+  runtime_api_server server;
+  std::vector<std::unique_ptr<raw_http_client>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<raw_http_client>(server.address()));
+    clients.back()->send(get_next_request());
+    // One at a time, so the order in which the polls parked is known.
+    ASSERT_TRUE(server.wait_parked(static_cast<std::uint64_t>(i + 1), wait));
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(server.enqueue({.payload = std::to_string(i)}));
+  for (int i = 0; i < 3; ++i) {
+    auto next = clients[static_cast<std::size_t>(i)]->read_answer();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->body, std::to_string(i));
+    EXPECT_EQ(next->header("Lambda-Runtime-Aws-Request-Id"), ids[static_cast<std::size_t>(i)]);
+  }
+}
+
+TEST(RuntimeApiServer, QueuedEventsAreServedInOrderOnOneKeepAliveConnection) {
+  runtime_api_server server;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(server.enqueue({.payload = std::to_string(i)}));
+  raw_http_client client(server.address());
+  for (int i = 0; i < 3; ++i) {
+    client.send(get_next_request());
+    auto next = client.read_answer();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->body, std::to_string(i));
+    client.send(post_request(invocation_path(ids[static_cast<std::size_t>(i)], "response"), "ok"));
+    ASSERT_TRUE(client.read_answer());
+  }
+  auto stats = server.stats();
+  EXPECT_EQ(stats.connections_accepted, 1u);
+  EXPECT_EQ(stats.connections_open, 1u);
+  EXPECT_EQ(stats.requests, 6u);
+  ASSERT_EQ(stats.requests_per_connection.size(), 1u);
+  EXPECT_EQ(stats.requests_per_connection.begin()->second, 6u);
+  EXPECT_EQ(stats.finished, 3u);
+}
+
+TEST(RuntimeApiServer, ErrorPostsKeepTheirTypeAndEchoedInvocationId) {
+  runtime_api_server server;
+  std::string id = server.enqueue({.payload = "{}", .invocation_id = "attempt-7"});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  auto next = client.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->header("Lambda-Runtime-Invocation-Id"), "attempt-7");
+  std::string body = R"({"errorMessage":"bad","errorType":"Oops","stackTrace":[]})";
+  client.send(post_request(invocation_path(id, "error"), body,
+                           "lambda-runtime-function-error-type: Function.Oops\r\n"
+                           "Lambda-Runtime-Invocation-Id: attempt-7\r\n"
+                           "Content-Type: application/json\r\n"));
+  auto accepted = client.read_answer();
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 202);
+  auto done = server.wait_finished(id, wait);
+  ASSERT_TRUE(done && done->answer);
+  EXPECT_EQ(done->answer->kind, post_kind::error);
+  EXPECT_EQ(done->answer->error_type, "Function.Oops");
+  EXPECT_EQ(done->answer->invocation_id, "attempt-7");
+  EXPECT_EQ(done->answer->body, body);
+}
+
+TEST(RuntimeApiServer, UnknownRepeatedOrUndeliveredIdsGet400) {
+  runtime_api_server server;
+  std::string id = server.enqueue({.payload = "1"});
+  std::string waiting = server.enqueue({.payload = "2"});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(client.read_answer());
+  for (std::string_view target : {std::string_view("nope"), std::string_view(waiting)}) {
+    client.send(post_request(invocation_path(target, "response"), "x"));
+    auto rejected = client.read_answer();
+    ASSERT_TRUE(rejected);
+    EXPECT_EQ(rejected->status, 400);
+    EXPECT_NE(rejected->body.find(R"("errorType":"InvalidRequestID")"), std::string::npos);
+  }
+  client.send(post_request(invocation_path(id, "response"), "first"));
+  EXPECT_EQ(client.read_answer()->status, 202);
+  client.send(post_request(invocation_path(id, "error"), "second"));
+  EXPECT_EQ(client.read_answer()->status, 400);
+  EXPECT_EQ(server.find(id)->answer->body, "first");
+  auto posts = server.posts();
+  ASSERT_EQ(posts.size(), 4u);
+  EXPECT_EQ(posts[3].status, 400);
+  EXPECT_EQ(posts[3].order, 4u);
+  EXPECT_EQ(server.find(waiting)->state, invocation_state::queued);
+}
+
+TEST(RuntimeApiServer, OnlyTheFirstInitErrorIsAccepted) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  std::string path = "/2018-06-01/runtime/init/error";
+  client.send(post_request(path, "{}", "Lambda-Runtime-Function-Error-Type: Runtime.InitError\r\n"));
+  EXPECT_EQ(client.read_answer()->status, 202);
+  client.send(post_request(path, "{}"));
+  EXPECT_EQ(client.read_answer()->status, 403);
+  auto posts = server.posts();
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[0].kind, post_kind::init_error);
+  EXPECT_EQ(posts[0].error_type, "Runtime.InitError");
+  EXPECT_EQ(server.stats().init_errors, 2u);
+}
+
+TEST(RuntimeApiServer, AnythingElseIs404) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  for (std::string request : {std::string("GET /2018-06-01/runtime/invocation/x/response HTTP/1.1\r\n\r\n"),
+                              std::string("POST /2018-06-01/runtime/invocation/next HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
+                              std::string("GET / HTTP/1.1\r\n\r\n"),
+                              std::string("GET /2018-06-01/runtime/invocation//response HTTP/1.1\r\n\r\n"),
+                              std::string("DELETE /2018-06-01/runtime/init/error HTTP/1.1\r\n\r\n")}) {
+    client.send(request);
+    auto answer = client.read_answer();
+    ASSERT_TRUE(answer) << request;
+    EXPECT_EQ(answer->status, 404) << request;
+  }
+}
+
+TEST(RuntimeApiServer, OptionalHeadersAreSentOnlyWhenSet) {
+  runtime_api_server server;
+  server.enqueue({.payload = "raw bytes", .deadline = deadline_style::absent,
+                  .tenant_id = "tenant-1", .invocation_id = "inv-1",
+                  .client_context = R"({"custom":{}})", .cognito_identity = R"({"cognitoIdentityId":"x"})",
+                  .content_type = std::nullopt, .extra_headers = "X-Extra: yes\r\nLambda-Runtime-Empty: \r\n"});
+  server.enqueue({.payload = "{}", .deadline = deadline_style::far_future});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  auto first = client.read_answer();
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->has_header("Content-Type"));
+  EXPECT_FALSE(first->has_header("Lambda-Runtime-Deadline-Ms"));
+  EXPECT_FALSE(first->has_header("Lambda-Runtime-Trace-Id"));
+  EXPECT_EQ(first->header("Lambda-Runtime-Aws-Tenant-Id"), "tenant-1");
+  EXPECT_EQ(first->header("Lambda-Runtime-Invocation-Id"), "inv-1");
+  EXPECT_EQ(first->header("Lambda-Runtime-Client-Context"), R"({"custom":{}})");
+  EXPECT_EQ(first->header("Lambda-Runtime-Cognito-Identity"), R"({"cognitoIdentityId":"x"})");
+  EXPECT_EQ(first->header("X-Extra"), "yes");
+  EXPECT_TRUE(first->has_header("Lambda-Runtime-Empty"));
+  EXPECT_EQ(first->body, "raw bytes");
+  client.send(get_next_request());
+  auto second = client.read_answer();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->header("Lambda-Runtime-Deadline-Ms"), "253402300799999");
+}
+
+TEST(RuntimeApiServer, GeneratedRequestIdsAreUniqueAndGivenOnesAreChecked) {
+  runtime_api_server server;
+  std::set<std::string> ids;
+  for (int i = 0; i < 1000; ++i) ids.insert(server.enqueue({}));
+  EXPECT_EQ(ids.size(), 1000u);
+  server.enqueue({.request_id = "mine"});
+  EXPECT_THROW(server.enqueue({.request_id = "mine"}), std::invalid_argument);
+  EXPECT_THROW(server.enqueue({.request_id = "a\r\nX: y"}), std::invalid_argument);
+}
+
+TEST(RuntimeApiServer, ManagedInstancesTimeOutAnInvocationAndAnswerItsLateAnswer410) {
+  runtime_api_server server({.timeout = 50ms, .managed_instances = true});
+  std::string id = server.enqueue({.payload = "slow"});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(client.read_answer());
+  auto done = server.wait_finished(id, wait);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, invocation_state::timed_out);
+  EXPECT_EQ(done->failure_type, "Sandbox.Timedout");
+  EXPECT_EQ(done->failure_message, "Task timed out after 0.05 seconds");
+  EXPECT_GE(done->finished_at - done->delivered_at, 50ms);
+  client.send(post_request(invocation_path(id, "response"), "late"));
+  auto gone = client.read_answer();
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 410);
+  EXPECT_NE(gone->body.find("InvokeTimeout"), std::string::npos);
+  EXPECT_FALSE(server.find(id)->answer);
+}
+
+TEST(RuntimeApiServer, DeadlinesAreNotEnforcedOutsideManagedInstances) {
+  runtime_api_server server({.timeout = 1ms});
+  std::string id = server.enqueue({});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  auto next = client.read_answer();
+  ASSERT_TRUE(next);
+  // Past the deadline for sure, as the header says.
+  while (epoch_ms() <= std::stoll(next->header("Lambda-Runtime-Deadline-Ms"))) {}
+  client.send(post_request(invocation_path(id, "response"), "late but fine"));
+  EXPECT_EQ(client.read_answer()->status, 202);
+}
+
+TEST(RuntimeApiServer, ChunkedAnswers) {
+  runtime_api_server server;
+  std::string id = server.enqueue({.payload = "0123456789", .wire = {.chunked = true}});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  auto next = client.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(next->chunked);
+  EXPECT_EQ(next->body, "0123456789");
+  server.set_wire_faults({.chunked = true});
+  client.send(post_request(invocation_path(id, "response"), "x"));
+  auto accepted = client.read_answer();
+  ASSERT_TRUE(accepted);
+  EXPECT_TRUE(accepted->chunked);
+  EXPECT_EQ(accepted->body, R"({"status":"OK"})");
+}
+
+TEST(RuntimeApiServer, DribbledAnswersArriveWhole) {
+  runtime_api_server server;
+  std::string payload = R"({"dribbled":true})";
+  server.enqueue({.payload = payload, .wire = {.dribble = true}});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  auto next = client.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, payload);
+  EXPECT_GT(next->reads, 1u);
+}
+
+TEST(RuntimeApiServer, CloseAfterEveryAnswer) {
+  runtime_api_server server;
+  server.set_wire_faults({.close_after = true});
+  std::string id = server.enqueue({.payload = "{}"});
+  {
+    raw_http_client client(server.address());
+    client.send(get_next_request());
+    auto next = client.read_answer();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->header("Connection"), "close");
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  raw_http_client again(server.address());
+  again.send(post_request(invocation_path(id, "response"), "{}"));
+  auto accepted = again.read_answer();
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 202);
+  EXPECT_TRUE(again.closed_by_server());
+  EXPECT_TRUE(server.wait_until([](const server_stats& s) { return s.connections_open == 0; }, wait));
+  EXPECT_EQ(server.stats().connections_accepted, 2u);
+}
+
+TEST(RuntimeApiServer, Http10AnswersEndWhenTheServerCloses) {
+  runtime_api_server server;
+  server.enqueue({.payload = "old school", .wire = {.http10 = true}});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  auto next = client.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->minor_version, 0);
+  EXPECT_TRUE(next->until_close);
+  EXPECT_FALSE(next->has_header("Content-Length"));
+  EXPECT_EQ(next->body, "old school");
+}
+
+TEST(RuntimeApiServer, ADroppedPollLeavesTheEventForTheNextPoll) {
+  runtime_api_server server;
+  std::string id = server.enqueue({.payload = "survivor", .drop_polls = 1});
+  raw_http_client first(server.address());
+  first.send(get_next_request());
+  EXPECT_TRUE(first.closed_by_server());
+  EXPECT_EQ(server.find(id)->state, invocation_state::queued);
+  raw_http_client second(server.address());
+  second.send(get_next_request());
+  auto next = second.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "survivor");
+
+  server.drop_polls(1);
+  server.enqueue({.payload = "again"});
+  second.send(get_next_request());
+  EXPECT_TRUE(second.closed_by_server());
+  raw_http_client third(server.address());
+  third.send(get_next_request());
+  auto again = third.read_answer();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "again");
+}
+
+TEST(RuntimeApiServer, FailedPollsAnswerWithTheScriptedStatus) {
+  runtime_api_server server;
+  raw_http_client parked(server.address());
+  parked.send(get_next_request());
+  ASSERT_TRUE(server.wait_parked(1, wait));
+  server.fail_polls(500);
+  auto failed = parked.read_answer();
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 500);
+  server.enqueue({.payload = "later"});
+  parked.send(get_next_request());
+  EXPECT_EQ(parked.read_answer()->status, 500);
+  server.fail_polls(0);
+  parked.send(get_next_request());
+  auto next = parked.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, "later");
+}
+
+TEST(RuntimeApiServer, ForcedPostStatusesFinishTheInvocation) {
+  runtime_api_server server;
+  std::string a = server.enqueue({.payload = "a"});
+  std::string b = server.enqueue({.payload = "b", .post_status = 410});
+  raw_http_client client(server.address());
+  server.force_post_status(413);
+  std::vector<int> statuses;
+  for (const std::string& id : {a, b}) {
+    client.send(get_next_request());
+    ASSERT_TRUE(client.read_answer());
+    client.send(post_request(invocation_path(id, "response"), "x"));
+    statuses.push_back(client.read_answer()->status);
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{413, 410}));
+  EXPECT_EQ(server.find(a)->answer->status, 413);
+  EXPECT_EQ(server.find(b)->answer->status, 410);
+  EXPECT_TRUE(server.find(b)->finished());
+}
+
+TEST(RuntimeApiServer, ResponsesOverSixMebibytesGet413) {
+  runtime_api_server server;
+  std::string id = server.enqueue({});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(client.read_answer());
+  client.send(post_request(invocation_path(id, "response"), std::string(6 * 1024 * 1024 + 1, 'x')));
+  auto rejected = client.read_answer();
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 413);
+  auto done = server.find(id);
+  EXPECT_EQ(done->state, invocation_state::failed);
+  EXPECT_EQ(done->failure_type, "Function.ResponseSizeTooLarge");
+}
+
+TEST(RuntimeApiServer, ManagedInstancesCapErrorBodiesAtOneMebibyte) {
+  runtime_api_server server({.managed_instances = true});
+  std::string id = server.enqueue({});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(client.read_answer());
+  client.send(post_request(invocation_path(id, "error"), std::string(1024 * 1024 + 1, 'x')));
+  EXPECT_EQ(client.read_answer()->status, 413);
+}
+
+TEST(RuntimeApiServer, ChunkedAndPipelinedRequests) {
+  runtime_api_server server;
+  std::string id = server.enqueue({.payload = "p"});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(client.read_answer());
+  std::string chunked = "POST " + invocation_path(id, "response") +
+                        " HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\nTrailer-Field: x\r\n\r\n";
+  std::string id2 = server.enqueue({.payload = "q"});
+  client.send(chunked + get_next_request());
+  EXPECT_EQ(client.read_answer()->status, 202);
+  auto next = client.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->header("Lambda-Runtime-Aws-Request-Id"), id2);
+  EXPECT_EQ(server.find(id)->answer->body, "abcdefg");
+}
+
+TEST(RuntimeApiServer, MalformedRequestsGet400AndAClose) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  client.send("GET /2018-06-01/runtime/invocation/next HTTP/1.1\nHost: x\n\n");
+  auto answer = client.read_answer();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 400);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST(RuntimeApiServer, ClientsAskingForCloseAreClosedAfterTheirAnswer) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  client.send(post_request("/2018-06-01/runtime/init/error", "{}", "Connection: close\r\n"));
+  EXPECT_EQ(client.read_answer()->status, 202);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST(RuntimeApiServer, APollWhoseClientLeftIsNotGivenAnEvent) {
+  runtime_api_server server;
+  {
+    raw_http_client gone(server.address());
+    gone.send(get_next_request());
+    ASSERT_TRUE(server.wait_parked(1, wait));
+  }
+  ASSERT_TRUE(server.wait_until([](const server_stats& s) { return s.polls_parked == 0; }, wait));
+  std::string id = server.enqueue({.payload = "kept"});
+  EXPECT_EQ(server.find(id)->state, invocation_state::queued);
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  EXPECT_EQ(client.read_answer()->body, "kept");
+}
+
+TEST(RuntimeApiServer, FailUnfinishedFailsQueuedAndRunningInvocations) {
+  std::atomic<int> notified{0};
+  runtime_api_server server({.on_finished = [&] { ++notified; }});
+  std::string running = server.enqueue({});
+  std::string queued = server.enqueue({});
+  raw_http_client client(server.address());
+  client.send(get_next_request());
+  ASSERT_TRUE(client.read_answer());
+  server.fail_unfinished("Runtime.ExitError", "the bootstrap exited");
+  for (const std::string& id : {running, queued}) {
+    auto done = server.wait_finished(id, wait);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->state, invocation_state::failed);
+    EXPECT_EQ(done->failure_type, "Runtime.ExitError");
+  }
+  EXPECT_TRUE(server.wait_until([&](const server_stats&) { return notified > 0; }, wait));
+  EXPECT_FALSE(server.wait_finished("never-queued", 1h));
+  server.forget(running);
+  EXPECT_FALSE(server.find(running));
+}
+
+TEST(RuntimeApiServer, HoldsSeventeenHundredParkedPolls) {
+  constexpr std::size_t polls = 1700;
+  runtime_api_server server;
+  std::vector<std::unique_ptr<raw_http_client>> clients;
+  for (std::size_t i = 0; i < polls; ++i) {
+    clients.push_back(std::make_unique<raw_http_client>(server.address()));
+    clients.back()->send(get_next_request());
+  }
+  ASSERT_TRUE(server.wait_parked(polls, 30s));
+  for (std::size_t i = 0; i < polls; ++i) server.enqueue({.payload = std::to_string(i)});
+  std::set<std::string> ids;
+  for (auto& client : clients) {
+    auto next = client->read_answer(30s);
+    ASSERT_TRUE(next);
+    std::string id = next->header("Lambda-Runtime-Aws-Request-Id");
+    ids.insert(id);
+    client->send(post_request(invocation_path(id, "response"), next->body));
+  }
+  EXPECT_EQ(ids.size(), polls);
+  for (auto& client : clients) EXPECT_EQ(client->read_answer(30s)->status, 202);
+  auto stats = server.stats();
+  EXPECT_EQ(stats.polls_parked_peak, polls);
+  EXPECT_EQ(stats.connections_open, polls);
+  EXPECT_EQ(stats.finished, polls);
+}
+
+}  // namespace
+}  // namespace lambda::emulator
