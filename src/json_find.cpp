@@ -22,7 +22,8 @@ std::string_view quoted_text(std::string_view json) { return json.substr(1, json
 result<std::int64_t> to_int64(std::string_view number) noexcept {
   const std::string_view digits = number.substr(!number.empty() && number.front() == '-');
   const bool integer_syntax =
-      !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+      !digits.empty() &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!integer_syntax) return {0, status::wrong_type, {}};
   result<std::int64_t> r;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), r.value);

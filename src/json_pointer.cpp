@@ -16,7 +16,8 @@ class pointer_tokens {
     if (!pointer.empty() && pointer.front() != '/') {
       throw std::invalid_argument("lambda::json: a JSON Pointer is empty or starts with '/'");
     }
-    for (std::size_t i = pointer.find('~'); i != std::string_view::npos; i = pointer.find('~', i + 1)) {
+    for (std::size_t i = pointer.find('~'); i != std::string_view::npos;
+         i = pointer.find('~', i + 1)) {
       const char escaped = i + 1 < pointer.size() ? pointer[i + 1] : '\0';
       if (escaped != '0' && escaped != '1') {
         throw std::invalid_argument("lambda::json: in a JSON Pointer '~' is followed by 0 or 1");

@@ -100,7 +100,8 @@ inline scan_result scan_string(const char* data, std::size_t size, std::size_t p
       continue;
     }
     if (c < 0x20) return {scan_status::invalid, p, error_code::control_character};
-    const utf8_sequence sequence = check_utf8(reinterpret_cast<const unsigned char*>(stop), size - p);
+    const auto* lead = reinterpret_cast<const unsigned char*>(stop);
+    const utf8_sequence sequence = check_utf8(lead, size - p);
     if (sequence.verdict == utf8_verdict::truncated) return {scan_status::truncated, p};
     if (sequence.verdict == utf8_verdict::invalid) {
       return {scan_status::invalid, p, error_code::invalid_utf8};

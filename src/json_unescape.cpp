@@ -11,7 +11,8 @@ std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* const end = p + text.size();
   char* o = out;
   while (p < end) {
-    const auto* backslash = static_cast<const char*>(std::memchr(p, '\\', static_cast<std::size_t>(end - p)));
+    const auto left = static_cast<std::size_t>(end - p);
+    const auto* backslash = static_cast<const char*>(std::memchr(p, '\\', left));
     const char* run_end = backslash != nullptr ? backslash : end;
     std::memcpy(o, p, static_cast<std::size_t>(run_end - p));
     o += run_end - p;

@@ -216,7 +216,8 @@ void expect_token_matches(const token& t, const expected_token& e, std::size_t i
 void expect_tokens(json::tokenizer& reader, const std::vector<expected_token>& expected,
                    std::size_t& index, bool& ended) {
   for (token t = reader.next(); t.kind != token_kind::need_more; t = reader.next()) {
-    ASSERT_NE(t.kind, token_kind::error) << reader.error().reason() << " at " << reader.error().offset;
+    ASSERT_NE(t.kind, token_kind::error)
+        << reader.error().reason() << " at " << reader.error().offset;
     if (t.kind == token_kind::end) {
       ended = true;
       return;

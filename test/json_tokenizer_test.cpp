@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -205,7 +207,8 @@ INSTANTIATE_TEST_SUITE_P(Numbers, RfcCase, testing::Values(
     rfc_case{"+1", error_code::expected_value, 0}, rfc_case{".5", error_code::expected_value, 0},
     rfc_case{"[.1]", error_code::expected_value, 1},
     rfc_case{"1.", error_code::unexpected_end, 2}, rfc_case{"[1.]", error_code::invalid_number, 3},
-    rfc_case{"1.e5", error_code::invalid_number, 2}, rfc_case{"2.e3", error_code::invalid_number, 2},
+    rfc_case{"1.e5", error_code::invalid_number, 2},
+    rfc_case{"2.e3", error_code::invalid_number, 2},
     rfc_case{"1e", error_code::unexpected_end, 2}, rfc_case{"[1e]", error_code::invalid_number, 3},
     rfc_case{"1e+", error_code::unexpected_end, 3}, rfc_case{"1E-", error_code::unexpected_end, 3},
     rfc_case{"[1e+]", error_code::invalid_number, 4},
@@ -227,17 +230,20 @@ INSTANTIATE_TEST_SUITE_P(Literals, RfcCase, testing::Values(
     rfc_case{"[true,false,null]", ok},
     rfc_case{"tru", error_code::unexpected_end, 3}, rfc_case{"fals", error_code::unexpected_end, 4},
     rfc_case{"nul", error_code::unexpected_end, 3},
-    rfc_case{"True", error_code::expected_value, 0}, rfc_case{"NULL", error_code::expected_value, 0},
+    rfc_case{"True", error_code::expected_value, 0},
+    rfc_case{"NULL", error_code::expected_value, 0},
     rfc_case{"truth", error_code::invalid_literal, 3},
     rfc_case{"nulll", error_code::trailing_characters, 4},
     rfc_case{"falsee", error_code::trailing_characters, 5},
-    rfc_case{"[t]", error_code::invalid_literal, 2}, rfc_case{"[nil]", error_code::invalid_literal, 2},
+    rfc_case{"[t]", error_code::invalid_literal, 2},
+    rfc_case{"[nil]", error_code::invalid_literal, 2},
     rfc_case{"undefined", error_code::expected_value, 0}));
 
 // RFC 8259 section 7: strings and escapes.
 INSTANTIATE_TEST_SUITE_P(Strings, RfcCase, testing::Values(
     rfc_case{R"("")", ok}, rfc_case{R"("a")", ok}, rfc_case{R"("\"\\\/\b\f\n\r\t")", ok},
-    rfc_case{R"("\u0000")", ok}, rfc_case{R"("\u00e9\u00E9")", ok}, rfc_case{R"("\uD83D\uDE00")", ok},
+    rfc_case{R"("\u0000")", ok}, rfc_case{R"("\u00e9\u00E9")", ok},
+    rfc_case{R"("\uD83D\uDE00")", ok},
     rfc_case{R"("\ud83d\ude00")", ok}, rfc_case{R"("\uDBFF\uDFFF")", ok},
     rfc_case{R"("\uD800\uDC00")", ok}, rfc_case{R"("\uFFFF")", ok}, rfc_case{R"("\uFDD0")", ok},
     rfc_case{R"("\u20AC and \uabcd")", ok}, rfc_case{R"("0123456789abcdef\"0123456789")", ok},
@@ -251,8 +257,10 @@ INSTANTIATE_TEST_SUITE_P(Strings, RfcCase, testing::Values(
     rfc_case{"\"\t\"", error_code::control_character, 1},
     rfc_case{"\"line\nbreak\"", error_code::control_character, 5},
     rfc_case{"\"\r\"", error_code::control_character, 1},
-    rfc_case{R"("\x")", error_code::invalid_escape, 1}, rfc_case{R"("\a")", error_code::invalid_escape, 1},
-    rfc_case{R"("\'")", error_code::invalid_escape, 1}, rfc_case{R"("\0")", error_code::invalid_escape, 1},
+    rfc_case{R"("\x")", error_code::invalid_escape, 1},
+    rfc_case{R"("\a")", error_code::invalid_escape, 1},
+    rfc_case{R"("\'")", error_code::invalid_escape, 1},
+    rfc_case{R"("\0")", error_code::invalid_escape, 1},
     rfc_case{R"("\U0041")", error_code::invalid_escape, 1},
     rfc_case{R"("\ ")", error_code::invalid_escape, 1},
     rfc_case{"\"\\\xC3\xA9\"", error_code::invalid_escape, 1},
@@ -260,7 +268,8 @@ INSTANTIATE_TEST_SUITE_P(Strings, RfcCase, testing::Values(
     rfc_case{R"("\u12G4")", error_code::invalid_unicode_escape, 1},
     rfc_case{R"("\u")", error_code::invalid_unicode_escape, 1},
     rfc_case{R"("\u-123")", error_code::invalid_unicode_escape, 1},
-    rfc_case{R"("\")", error_code::unexpected_end, 3}, rfc_case{R"("\)", error_code::unexpected_end, 2},
+    rfc_case{R"("\")", error_code::unexpected_end, 3},
+    rfc_case{R"("\)", error_code::unexpected_end, 2},
     rfc_case{R"("\u00)", error_code::unexpected_end, 5},
     rfc_case{"'a'", error_code::expected_value, 0}));
 
@@ -285,9 +294,9 @@ INSTANTIATE_TEST_SUITE_P(Surrogates, RfcCase, testing::Values(
 INSTANTIATE_TEST_SUITE_P(Utf8, RfcCase, testing::Values(
     rfc_case{"\"caf\xC3\xA9\"", ok}, rfc_case{"\"\xE2\x82\xAC\"", ok},
     rfc_case{"\"\xF0\x9F\x98\x80\"", ok}, rfc_case{"\"\xF4\x8F\xBF\xBF\"", ok},  // U+10FFFF
-    rfc_case{"\"\xEF\xBF\xBF\"", ok}, rfc_case{"\"\xED\x9F\xBF\"", ok},             // U+FFFF, U+D7FF
+    rfc_case{"\"\xEF\xBF\xBF\"", ok}, rfc_case{"\"\xED\x9F\xBF\"", ok},  // U+FFFF, U+D7FF
     rfc_case{"\"\xEE\x80\x80\"", ok}, rfc_case{"\"\xC2\x80\xDF\xBF\"", ok},         // U+E000
-    rfc_case{"\"\xE0\xA0\x80\"", ok}, rfc_case{"\"\xF0\x90\x80\x80\"", ok},         // U+0800, U+10000
+    rfc_case{"\"\xE0\xA0\x80\"", ok}, rfc_case{"\"\xF0\x90\x80\x80\"", ok},  // U+0800, U+10000
     rfc_case{"\"\x7F\"", ok}, rfc_case{"{\"\xC3\xA9\":\"\xE6\x97\xA5\xE6\x9C\xAC\"}", ok},
     rfc_case{"\"\x80\"", error_code::invalid_utf8, 1},
     rfc_case{"\"\xBF\"", error_code::invalid_utf8, 1},
@@ -302,7 +311,8 @@ INSTANTIATE_TEST_SUITE_P(Utf8, RfcCase, testing::Values(
     rfc_case{"\"\xF4\x90\x80\x80\"", error_code::invalid_utf8, 1},  // U+110000
     rfc_case{"\"\xF5\x80\x80\x80\"", error_code::invalid_utf8, 1},
     rfc_case{"\"\xF8\x88\x80\x80\x80\"", error_code::invalid_utf8, 1},
-    rfc_case{"\"\xFF\"", error_code::invalid_utf8, 1}, rfc_case{"\"\xFE\"", error_code::invalid_utf8, 1},
+    rfc_case{"\"\xFF\"", error_code::invalid_utf8, 1},
+    rfc_case{"\"\xFE\"", error_code::invalid_utf8, 1},
     rfc_case{"\"\xC3\"", error_code::invalid_utf8, 1},            // cut short by the quote
     rfc_case{"\"\xE2\x82\"", error_code::invalid_utf8, 1},
     rfc_case{"\"\xF0\x9F\x98x\"", error_code::invalid_utf8, 1},
@@ -326,6 +336,64 @@ INSTANTIATE_TEST_SUITE_P(Depth, RfcCase, testing::Values(
     rfc_case{nested(513, "[", "", "]"), error_code::too_deep, 512},
     rfc_case{nested(513, "{\"a\":", "1", "}"), error_code::too_deep, 512 * 5},
     rfc_case{nested(100000, "[", "", ""), error_code::too_deep, 512}));
+
+// Reads `json` fed in random pieces (each a fresh buffer ending at a guard page).
+run read_in_pieces(std::string_view json, std::uint64_t& seed) {
+  tokenizer reader;
+  run r;
+  for (std::size_t fed = 0;;) {
+    seed = seed * 6364136223846793005 + 1442695040888963407;
+    fed = std::min(json.size(), fed + 1 + static_cast<std::size_t>((seed >> 33) % 9));
+    const auto input = std::make_unique<guarded_bytes>(json.substr(0, fed));
+    reader.feed(input->view());
+    if (fed == json.size()) reader.finish();
+    if (pull(reader, r)) return r;
+    if (fed == json.size()) {
+      ADD_FAILURE() << "need_more after finish()";
+      return r;
+    }
+  }
+}
+
+// Random damage to valid documents: whatever the verdict, it is the same fed whole or in
+// pieces, and it never reads out of bounds.
+TEST(Tokenizer, DamagedDocumentsReadTheSameWholeAndInPieces) {
+  const std::string originals[] = {
+      R"({"a":[1,-2.5e+3,true,false,null],"b\u00e9\n":"x\"y\\z\uD83D\uDE00","c":{}})",
+      "[\"caf\xC3\xA9 \xE6\x9D\xB1 \xF0\x9F\x98\x80\",0,1E-7,[[]],{\"\":\"\"}]",
+      R"({"requestContext":{"http":{"method":"POST","path":"/a/b"}},"body":"{\"k\":[1,2]}"})",
+  };
+  std::uint64_t seed = 12345;
+  const auto random_below = [&seed](std::size_t n) {
+    seed = seed * 6364136223846793005 + 1442695040888963407;
+    return static_cast<std::size_t>((seed >> 33) % n);
+  };
+  const char interesting[] = {'"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', '.', 'u',
+                              'D', '\x80', '\xC3', '\xED', '\xF4', '\x00', '\n', ' ', 't'};
+  std::size_t rejected = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string json = originals[i % 3];
+    for (std::size_t edits = 1 + random_below(3); edits > 0 && !json.empty(); --edits) {
+      const std::size_t at = random_below(json.size());
+      const char byte = interesting[random_below(sizeof interesting)];
+      switch (random_below(4)) {
+        case 0: json[at] = byte; break;
+        case 1: json.insert(json.begin() + static_cast<std::ptrdiff_t>(at), byte); break;
+        case 2: json.erase(at, 1); break;
+        default: json.resize(at); break;
+      }
+    }
+    const run whole = read_whole(json);
+    const run pieces = read_in_pieces(json, seed);
+    EXPECT_EQ(whole.valid, pieces.valid) << json;
+    EXPECT_EQ(whole.tokens, pieces.tokens) << json;
+    EXPECT_EQ(whole.error.code, pieces.error.code) << json;
+    EXPECT_EQ(whole.error.offset, pieces.error.offset) << json;
+    EXPECT_EQ(is_valid(json), whole.valid) << json;
+    if (!whole.valid) ++rejected;
+  }
+  EXPECT_GT(rejected, 300u);  // the damage mostly breaks the documents, as it should
+}
 
 TEST(Tokenizer, YieldsEveryKindWithItsTextAndOffset) {
   const run r = check_both_ways(R"( {"a":[1,"x\n",true,false,null,{}],"b":-2.5e3} )");

@@ -58,7 +58,8 @@ TEST(AppendQuoted, EscapesEveryControlCharacter) {
 }
 
 TEST(AppendQuoted, KeepsValidUtf8) {
-  const std::string text = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xBF\xBD";
+  const std::string text =
+      "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xBF\xBD";
   EXPECT_EQ(quote_of(text), "\"" + text + "\"");
   const std::string edges = "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xF0\x90\x80\x80";
   EXPECT_EQ(quote_of(edges), "\"" + edges + "\"");

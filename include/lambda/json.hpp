@@ -1,16 +1,33 @@
-// JSON for Lambda events and answers: a writer that escapes correctly.
+// JSON for Lambda events and answers, without a DOM: JSON Pointer lookups, a strict pull
+// tokenizer under them, and a writer that escapes correctly.
 //
 //   #include <lambda/json.hpp>
 //
-//   std::string answer() {
+//   std::string handle(std::string_view event) {
+//     namespace json = lambda::json;
+//     // Missing, mistyped and malformed are answers here, not exceptions.
+//     const std::int64_t sleep_ms = json::find_int(event, "/sleep_ms").value_or(0);
+//     const auto method = json::find_string(event, "/requestContext/http/method");
+//     if (method.state == json::status::malformed) return method.error.reason();
+//
 //     std::string out;
-//     lambda::json::writer w(out);
+//     json::writer w(out);
 //     w.begin_object()
-//         .key("statusCode").value(200)
-//         .key("body").value("caf\xc3\xa9 \"ok\"")
+//         .key("method").value(method.value_or("GET"))
+//         .key("slept").value(sleep_ms)
 //         .key("tags").begin_array().value(true).null().end_array()
 //         .end_object();
-//     return out;  // {"statusCode":200,"body":"café \"ok\"","tags":[true,null]}
+//     return out;  // {"method":"POST","slept":20,"tags":[true,null]}
+//   }
+//
+//   std::size_t count_strings(std::string_view document) {  // every token, one at a time
+//     lambda::json::tokenizer reader(document);
+//     for (std::size_t strings = 0;;) {
+//       const lambda::json::token t = reader.next();
+//       if (t.kind == lambda::json::token_kind::end) return strings;
+//       if (t.kind == lambda::json::token_kind::error) return 0;  // reader.error() says why
+//       if (t.kind == lambda::json::token_kind::string) ++strings;
+//     }
 //   }
 //
 // Public headers compile as C++17; the library itself is built as C++20.
@@ -91,7 +108,6 @@ class writer {
   bool key_written_ = false;  // inside an object: a key waits for its value
   std::uint64_t is_object_[max_nesting / 64]{};  // bit d: the container at depth d+1 is an object
 };
-
 
 // Why a document is not JSON. Each has a short text: reason().
 enum class error_code : std::uint8_t {
@@ -286,7 +302,7 @@ result<double> to_double(std::string_view number) noexcept;
 // object from '{' to '}'.
 result<std::string_view> find(std::string_view document, std::string_view pointer);
 result<std::int64_t> find_int(std::string_view document, std::string_view pointer);
-result<double> find_double(std::string_view document, std::string_view pointer);
+result<double> find_double(std::string_view document, std::string_view pointer);  // see to_double
 result<bool> find_bool(std::string_view document, std::string_view pointer);
 // A string value, unescaped.
 result<std::string> find_string(std::string_view document, std::string_view pointer);
