@@ -66,8 +66,8 @@ $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS_ALL) $(CXXFLAGS_ALL) -c $< -o $@
 
-# Tests find the bootstraps they run through this path.
-$(BUILD)/obj/test/%.o: CPPFLAGS_ALL += -DLAMBDA_TEST_BUILD_DIR='"$(abspath $(BUILD))"'
+# Tests and benchmarks find the bootstraps they run through this path.
+$(BUILD)/obj/test/%.o $(BUILD)/obj/bench/%.o: CPPFLAGS_ALL += -DLAMBDA_TEST_BUILD_DIR='"$(abspath $(BUILD))"'
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
