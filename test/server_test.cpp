@@ -479,7 +479,7 @@ TEST(RuntimeApiServer, APollWhoseClientLeftIsNotGivenAnEvent) {
 
 TEST(RuntimeApiServer, FailUnfinishedFailsQueuedAndRunningInvocations) {
   std::atomic<int> notified{0};
-  runtime_api_server server({.on_finished = [&] { ++notified; }});
+  runtime_api_server server({.on_finished = [&](const invocation&) { ++notified; }});
   std::string running = server.enqueue({});
   std::string queued = server.enqueue({});
   raw_http_client client(server.address());
@@ -492,7 +492,7 @@ TEST(RuntimeApiServer, FailUnfinishedFailsQueuedAndRunningInvocations) {
     EXPECT_EQ(done->state, invocation_state::failed);
     EXPECT_EQ(done->failure_type, "Runtime.ExitError");
   }
-  EXPECT_TRUE(server.wait_until([&](const server_stats&) { return notified > 0; }, wait));
+  EXPECT_TRUE(server.wait_until([&](const server_stats&) { return notified == 2; }, wait));
   EXPECT_FALSE(server.wait_finished("never-queued", 1h));
   server.forget(running);
   EXPECT_FALSE(server.find(running));

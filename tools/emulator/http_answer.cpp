@@ -33,10 +33,10 @@ std::string_view reason_phrase(int status) noexcept {
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
     case 410: return "Gone";
     case 413: return "Content Too Large";
     case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
     default: return "Unknown";
   }
 }

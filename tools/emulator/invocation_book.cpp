@@ -120,6 +120,7 @@ void invocation_book::finish(entry& e, invocation_state state, time_point at) {
   e.record.state = state;
   e.record.finished_at = at;
   ++finished_;
+  newly_finished_.push_back(e.record.request_id);
 }
 
 void invocation_book::force_post_status(int status, int count) {
@@ -136,9 +137,10 @@ std::optional<int> invocation_book::forced_status(entry* e) {
 
 reply invocation_book::on_post(post p) {
   p.order = ++post_count_;
+  std::size_t finished_before = finished_;
   reply r = decide(p);
   p.status = r.status;
-  if (options_.keep_posts) posts_.push_back(std::move(p));
+  if (options_.keep_posts || finished_ == finished_before) posts_.push_back(std::move(p));
   return r;
 }
 

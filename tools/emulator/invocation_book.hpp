@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "event.hpp"
@@ -23,7 +24,9 @@ struct book_options {
   // Lambda Managed Instances: an invocation past its deadline times out and its late answer gets
   // 410; /error bodies over 1 MiB get 413.
   bool managed_instances = false;
-  bool keep_posts = true;  // remember every POST for posts(); long emulator runs turn it off
+  // Remember every POST for posts(). Off (long emulator runs), only the POSTs that finished no
+  // invocation are kept: init errors and rejected answers.
+  bool keep_posts = true;
 };
 
 // What the server must do with one parked poll.
@@ -78,6 +81,9 @@ class invocation_book {
   void force_post_status(int status, int count);
   void drop_deliveries(int count) noexcept { drops_left_ += count; }
 
+  // Ids of the invocations finished since the last call.
+  std::vector<std::string> take_finished() { return std::exchange(newly_finished_, {}); }
+
   const std::vector<post>& posts() const noexcept { return posts_; }
   std::size_t parked() const noexcept { return parked_.size(); }
   std::size_t queued() const noexcept { return queue_.size(); }
@@ -104,6 +110,7 @@ class invocation_book {
   std::deque<std::uint64_t> parked_;
   std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
   std::vector<post> posts_;
+  std::vector<std::string> newly_finished_;
   std::deque<int> forced_statuses_;
   std::uint64_t post_count_ = 0;
   std::size_t running_ = 0;

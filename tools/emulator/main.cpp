@@ -1,7 +1,58 @@
+// lambda-emulator: runs a Lambda bootstrap on this machine against a local Runtime API.
 #include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <system_error>
 
-// The command line arrives with issue 6's batch and serve modes; the server core comes first.
-int main() {
-  std::fputs("lambda-emulator: the command line is not written yet\n", stderr);
-  return 2;
+#include "cli_options.hpp"
+#include "emulator_modes.hpp"
+#include "event_lines.hpp"
+
+namespace {
+
+using namespace lambda::emulator;
+
+constexpr int usage_status = 2;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "lambda-emulator: %s\n", message.c_str());
+  return usage_status;
+}
+
+int batch(const cli_options& options) {
+  std::string name = options.events.empty() ? "-" : options.events;
+  std::ifstream file;
+  if (name != "-") {
+    file.open(name);
+    if (!file) return fail("cannot read events from " + name);
+  }
+  event_lines input = read_event_lines(name == "-" ? std::cin : file, name);
+  for (const std::string& error : input.errors) std::fprintf(stderr, "lambda-emulator: %s\n", error.c_str());
+  if (!input.errors.empty()) return fail("no event was sent");
+  if (input.events.empty()) return fail("no events in " + name + ": write one JSON document per line");
+  return run_batch(options, input.events);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli_options options;
+  try {
+    options = parse_cli(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "lambda-emulator: %s\n\n%s", e.what(), usage_text);
+    return usage_status;
+  }
+  if (options.help) {
+    std::fputs(usage_text, stdout);
+    return 0;
+  }
+  try {
+    return options.serve.empty() ? batch(options) : run_serve(options);
+  } catch (const std::system_error& e) {
+    return fail(e.what());
+  } catch (const std::invalid_argument& e) {
+    return fail(e.what());
+  }
 }

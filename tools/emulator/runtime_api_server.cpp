@@ -198,9 +198,9 @@ std::optional<time_point> runtime_api_server::on_turn(time_point now) {
   book_.expire(now);
   std::int64_t epoch = epoch_ms();
   while (auto d = book_.next_delivery(now, epoch)) deliver(*d);
-  if (book_.finished() != finished_seen_) {
-    finished_seen_ = book_.finished();
-    if (options_.on_finished) options_.on_finished();
+  for (const std::string& id : book_.take_finished()) {
+    const invocation* done = book_.find(id);
+    if (options_.on_finished && done) options_.on_finished(*done);
   }
   changed_.notify_all();
   return book_.next_deadline();

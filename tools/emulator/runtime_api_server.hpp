@@ -33,11 +33,13 @@ struct server_options {
   // Lambda Managed Instances: past its deadline an invocation times out and its late answer gets
   // 410; /error bodies over 1 MiB get 413.
   bool managed_instances = false;
-  bool keep_posts = true;  // keep every POST for posts(); long emulator runs turn it off
+  // Keep every POST for posts(). Off (long emulator runs), only those that finished no
+  // invocation are kept: init errors and rejected answers.
+  bool keep_posts = true;
   std::string function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local-function";
-  // Called on the server's thread whenever invocations have finished; it must be quick and must
-  // not call the server (e.g. it wakes another thread).
-  std::function<void()> on_finished{};
+  // Called on the server's thread for each invocation that finishes, with the server's lock
+  // held: it must be quick and must not call the server (e.g. it hands the record to a queue).
+  std::function<void(const invocation&)> on_finished{};
 };
 
 class runtime_api_server : private http_handler {
@@ -98,7 +100,6 @@ class runtime_api_server : private http_handler {
   std::uint64_t parked_peak_ = 0;
   std::uint64_t posts_ = 0;
   std::uint64_t init_errors_ = 0;
-  std::uint64_t finished_seen_ = 0;
   std::unordered_map<std::uint64_t, std::uint64_t> requests_per_connection_;
   std::string headers_;  // reused for each /next answer's head
   std::string address_;

@@ -1,0 +1,116 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "emulator_modes.hpp"
+#include "emulator_session.hpp"
+#include "ids.hpp"
+#include "invocation_report.hpp"
+
+namespace lambda::emulator {
+namespace {
+
+using std::chrono::steady_clock;
+
+// How often a terminal's progress line is redrawn, and after how long a run gets one at all.
+constexpr auto progress_every = std::chrono::milliseconds(200);
+constexpr auto progress_after = std::chrono::seconds(1);
+
+class progress_line {
+ public:
+  explicit progress_line(std::size_t total) : total_(total), shown_(isatty(STDERR_FILENO) == 1) {}
+
+  void update(std::size_t done, steady_clock::time_point started) {
+    auto now = steady_clock::now();
+    if (!shown_ || now - started < progress_after || now - last_ < progress_every) return;
+    last_ = now;
+    drawn_ = true;
+    std::fprintf(stderr, "\r\033[Klambda-emulator: %zu/%zu invocations", done, total_);
+    std::fflush(stderr);
+  }
+  void clear() {
+    if (std::exchange(drawn_, false)) std::fputs("\r\033[K", stderr);
+  }
+  std::chrono::milliseconds poll_interval() const { return shown_ ? progress_every : std::chrono::milliseconds(-1); }
+
+ private:
+  std::size_t total_;
+  bool shown_;
+  bool drawn_ = false;
+  steady_clock::time_point last_{};
+};
+
+event event_for(const event_line& line) {
+  event e;
+  e.payload = line.json;
+  e.trace_id = new_trace_id();
+  e.invocation_id = new_uuid();
+  return e;
+}
+
+}  // namespace
+
+int run_batch(const cli_options& options, const std::vector<event_line>& events) {
+  emulator_session session(options);
+  const std::size_t total = events.size() * static_cast<std::size_t>(options.repeat);
+  const std::size_t limit = static_cast<std::size_t>(options.in_flight_limit());
+  std::vector<std::optional<std::string>> lines(total);
+  std::unordered_map<std::string, std::size_t> position;  // request id → index in the input
+  std::size_t sent = 0, printed = 0, in_flight = 0;
+  std::optional<std::string> stopped_because;
+  run_stats stats;
+  progress_line progress(total);
+  auto started = steady_clock::now();
+
+  while (printed < total) {
+    for (; !stopped_because && in_flight < limit && sent < total; ++sent, ++in_flight) {
+      position.emplace(session.server().enqueue(event_for(events[sent % events.size()])), sent);
+    }
+    session.wait(progress.poll_interval());
+    for (const invocation& done : session.take_finished()) {
+      std::size_t at = position.at(done.request_id);
+      lines[at] = report_line(done, events[at % events.size()].line);
+      stats.add(done);
+      --in_flight;
+      session.server().forget(done.request_id);
+    }
+    if (!stopped_because && (session.interrupted() || session.bootstrap_exit())) {
+      if (session.bootstrap_exit()) {
+        stopped_because = session.fail_after_bootstrap_exit();
+      } else {
+        stopped_because = "interrupted";
+        session.server().fail_unfinished("Emulator.Interrupted", "the emulator was interrupted");
+      }
+      for (; sent < total; ++sent) {
+        lines[sent] = not_run_line(events[sent % events.size()].line);
+        stats.add_not_run();
+      }
+    }
+    for (; printed < total && lines[printed]; ++printed) {
+      progress.clear();
+      std::printf("%s\n", lines[printed]->c_str());
+    }
+    std::fflush(stdout);
+    progress.update(printed, started);
+  }
+  auto wall = steady_clock::now() - started;
+  progress.clear();
+  bool died = stopped_because && !session.interrupted();
+  if (!stopped_because) {
+    // Every invocation finished: the bootstrap is stopped as the platform stops an environment.
+    if (auto status = session.bootstrap_exit()) {
+      died = true;
+      stopped_because = "bootstrap: " + status->describe() + " before it was stopped";
+    } else {
+      stopped_because = "bootstrap: " + session.stop_bootstrap().describe() + " after SIGTERM";
+    }
+  }
+  session.print_summary(stats.summary(wall), *stopped_because);
+  return stats.all_succeeded() && !died ? 0 : 1;
+}
+
+}  // namespace lambda::emulator

@@ -1,0 +1,96 @@
+#include "cli_options.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <string_view>
+
+namespace lambda::emulator {
+
+const char* const usage_text =
+    "usage: lambda-emulator [options] -- BOOTSTRAP [ARGS...]\n"
+    "\n"
+    "Runs BOOTSTRAP as a Lambda function against a local Runtime API on 127.0.0.1.\n"
+    "\n"
+    "Batch mode (default): invokes it once per line of --events, prints each answer as one\n"
+    "JSON line in input order, then stops it (SIGTERM) and prints a summary to stderr.\n"
+    "  --events FILE         one JSON event per line; - reads stdin\n"
+    "  --repeat K            send the events K times (default 1)\n"
+    "\n"
+    "Serve mode: exposes POST /2015-03-31/functions/function/invocations, like AWS's emulator.\n"
+    "  --serve ADDRESS       a loopback address, e.g. 127.0.0.1:9000\n"
+    "\n"
+    "Both modes:\n"
+    "  --concurrency N       Lambda Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY=N, up to N\n"
+    "                        invocations at once (default: classic Lambda, one at a time)\n"
+    "  --timeout SECONDS     invocation timeout (default 3)\n"
+    "  --function-name NAME  (default local-function)\n"
+    "  --memory MB           AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)\n"
+    "  --log-format FORMAT   AWS_LAMBDA_LOG_FORMAT: Text or JSON (Managed Instances: JSON)\n"
+    "  --log-level LEVEL     AWS_LAMBDA_LOG_LEVEL: TRACE, DEBUG, INFO, WARN, ERROR or FATAL\n"
+    "  --help\n"
+    "\n"
+    "Exit status: 0 when every invocation succeeded, 1 when one failed or the bootstrap died,\n"
+    "2 for bad usage or input.\n";
+
+namespace {
+
+int parse_count(std::string_view option, std::string_view text, int min, int max) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    throw std::invalid_argument(std::string(option) + " wants a whole number from " +
+                                std::to_string(min) + " to " + std::to_string(max) + ", not '" +
+                                std::string(text) + "'");
+  }
+  return value;
+}
+
+std::chrono::milliseconds parse_seconds(std::string_view option, std::string_view text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || !(seconds > 0) || seconds > 86400) {
+    throw std::invalid_argument(std::string(option) + " wants seconds, e.g. 3 or 0.5, not '" +
+                                std::string(text) + "'");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+}
+
+}  // namespace
+
+cli_options parse_cli(int argc, const char* const* argv) {
+  cli_options options;
+  int i = 1;
+  auto value_of = [&](std::string_view option) -> std::string_view {
+    if (i + 1 >= argc) throw std::invalid_argument(std::string(option) + " needs a value");
+    return argv[++i];
+  };
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") {
+      options.bootstrap.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    if (arg == "--help" || arg == "-h") options.help = true;
+    else if (arg == "--events") options.events = value_of(arg);
+    else if (arg == "--repeat") options.repeat = parse_count(arg, value_of(arg), 1, 1000000);
+    else if (arg == "--concurrency") options.concurrency = parse_count(arg, value_of(arg), 1, 1600);
+    else if (arg == "--timeout") options.timeout = parse_seconds(arg, value_of(arg));
+    else if (arg == "--serve") options.serve = value_of(arg);
+    else if (arg == "--function-name") options.function_name = value_of(arg);
+    else if (arg == "--memory") options.memory_mb = parse_count(arg, value_of(arg), 128, 32768);
+    else if (arg == "--log-format") options.log_format = value_of(arg);
+    else if (arg == "--log-level") options.log_level = value_of(arg);
+    else throw std::invalid_argument("unknown option '" + std::string(arg) + "'");
+  }
+  if (options.help) return options;
+  if (options.bootstrap.empty()) {
+    throw std::invalid_argument("name the bootstrap to run after '--', e.g. -- ./bootstrap");
+  }
+  if (!options.serve.empty() && !options.events.empty()) {
+    throw std::invalid_argument("--events is for batch mode; --serve takes invocations over HTTP");
+  }
+  return options;
+}
+
+}  // namespace lambda::emulator

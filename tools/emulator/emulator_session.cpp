@@ -1,0 +1,125 @@
+#include "emulator_session.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <lambda/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+
+#include "lambda_environment.hpp"
+
+extern char** environ;
+
+namespace lambda::emulator {
+namespace {
+
+// Long enough for a runtime to finish its in-flight work, as Lambda's shutdown phase allows.
+constexpr auto stop_grace = std::chrono::seconds(2);
+
+void signal_event(int fd) {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto ignored = ::write(fd, &one, sizeof one);
+}
+
+std::vector<std::string> inherited_environment() {
+  std::vector<std::string> out;
+  for (char** entry = environ; *entry; ++entry) out.emplace_back(*entry);
+  return out;
+}
+
+// Lambda's words for a runtime that exited: "exit status 1", "signal: segmentation fault".
+std::string exit_error_message(const exit_status& status) {
+  if (status.signal == 0) return "Runtime exited with error: exit status " + std::to_string(status.code);
+  return "Runtime exited with error: " + status.describe();
+}
+
+}  // namespace
+
+emulator_session::emulator_session(const cli_options& options)
+    : wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
+  server_options server_setup;
+  server_setup.timeout = options.timeout;
+  // The emulator times invocations out as Managed Instances do in either mode: the invoker gets
+  // "Task timed out", a late answer gets 410.
+  server_setup.managed_instances = true;
+  server_setup.keep_posts = false;
+  server_setup.function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + options.function_name;
+  server_setup.on_finished = [this](const invocation& done) {
+    std::lock_guard lock(mutex_);
+    finished_.push_back(done);
+    signal_event(wake_.get());
+  };
+  server_ = std::make_unique<runtime_api_server>(std::move(server_setup));
+  child_options child_setup;
+  child_setup.argv = options.bootstrap;
+  child_setup.env = lambda_environment(options, server_->address(), inherited_environment());
+  child_setup.output = child_output::to_stderr;
+  child_setup.on_exit = [this](const exit_status&) { signal_event(wake_.get()); };
+  child_ = std::make_unique<child_process>(std::move(child_setup));
+}
+
+emulator_session::~emulator_session() {
+  // The child first: its exit callback writes to wake_, and the server's calls back into us.
+  child_.reset();
+  server_.reset();
+}
+
+void emulator_session::wait(std::chrono::milliseconds timeout) {
+  pollfd fds[2] = {{wake_.get(), POLLIN, 0}, {signals_.fd(), POLLIN, 0}};
+  {
+    std::lock_guard lock(mutex_);
+    if (!finished_.empty()) return;
+  }
+  if (::poll(fds, 2, static_cast<int>(timeout.count())) <= 0) return;
+  if (fds[0].revents) {
+    std::uint64_t count;
+    [[maybe_unused]] auto ignored = ::read(wake_.get(), &count, sizeof count);
+  }
+  if (fds[1].revents && signals_.take()) interrupted_ = true;
+}
+
+std::vector<invocation> emulator_session::take_finished() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(finished_, {});
+}
+
+std::string emulator_session::fail_after_bootstrap_exit() {
+  exit_status status = *child_->status();
+  std::string what = "bootstrap: " + status.describe();
+  for (const post& p : server_->posts()) {
+    if (p.kind != post_kind::init_error || p.status != 202) continue;
+    auto message = json::find_string(p.body, "/errorMessage");
+    std::string text = message ? *message : p.body;
+    server_->fail_unfinished(p.error_type.empty() ? "Runtime.InitError" : p.error_type, text);
+    return what + " after an init error: " + p.error_type + ": " + text;
+  }
+  server_->fail_unfinished("Runtime.ExitError", exit_error_message(status));
+  return what;
+}
+
+void emulator_session::print_summary(const std::string& run, const std::string& ending) {
+  std::fprintf(stderr, "lambda-emulator: %s", run.c_str());
+  auto posts = server_->posts();
+  auto late = std::count_if(posts.begin(), posts.end(), [](const post& p) { return p.status == 410; });
+  if (late > 0) {
+    std::fprintf(stderr, "lambda-emulator: %td answer%s came after the timeout and got 410 Gone\n", late,
+                 late == 1 ? "" : "s");
+  }
+  std::fprintf(stderr, "lambda-emulator: %s\n", ending.c_str());
+}
+
+exit_status emulator_session::stop_bootstrap() {
+  child_->signal(SIGTERM);
+  if (auto status = child_->wait_exit(stop_grace)) return *status;
+  child_->signal(SIGKILL);
+  return *child_->wait_exit(std::chrono::hours(1));
+}
+
+}  // namespace lambda::emulator

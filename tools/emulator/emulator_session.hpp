@@ -1,0 +1,54 @@
+// What both emulator modes share: a Runtime API server, the bootstrap started against it with
+// the Lambda environment, and one place to wait for whatever happens next.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "cli_options.hpp"
+#include "runtime_api_server.hpp"
+#include "termination_signals.hpp"
+#include "unique_fd.hpp"
+
+namespace lambda::emulator {
+
+class emulator_session {
+ public:
+  // Starts the server and the bootstrap. Blocks SIGINT and SIGTERM for the process: construct it
+  // before any other thread. Throws std::system_error when the bootstrap cannot be started.
+  explicit emulator_session(const cli_options& options);
+  ~emulator_session();
+
+  runtime_api_server& server() noexcept { return *server_; }
+
+  // Returns when an invocation finished, the bootstrap exited, SIGINT/SIGTERM arrived, or
+  // `timeout` passed (a negative one never does).
+  void wait(std::chrono::milliseconds timeout);
+  std::vector<invocation> take_finished();
+  bool interrupted() const noexcept { return interrupted_; }
+  std::optional<exit_status> bootstrap_exit() const { return child_->status(); }
+
+  // After the bootstrap exited on its own: fails what it left unfinished (with its init error,
+  // if it posted one, else Runtime.ExitError) and returns a sentence saying what happened.
+  std::string fail_after_bootstrap_exit();
+  // SIGTERM, then SIGKILL if it still runs after a grace period.
+  exit_status stop_bootstrap();
+  // The summary's last lines: `run` (the run_stats summary), late answers, `ending`.
+  void print_summary(const std::string& run, const std::string& ending);
+
+ private:
+  termination_signals signals_;
+  unique_fd wake_;
+  std::mutex mutex_;
+  std::vector<invocation> finished_;
+  bool interrupted_ = false;
+  std::unique_ptr<runtime_api_server> server_;
+  std::unique_ptr<child_process> child_;
+};
+
+}  // namespace lambda::emulator

@@ -1,0 +1,129 @@
+#include "invocation_report.hpp"
+
+#include <lambda/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace lambda::emulator {
+namespace {
+
+// The platform keeps an error type only in this shape: (Runtime|Function).[A-Z][a-zA-Z]+
+bool platform_error_type(std::string_view type) {
+  std::string_view rest;
+  if (type.starts_with("Runtime.")) rest = type.substr(8);
+  else if (type.starts_with("Function.")) rest = type.substr(9);
+  else return false;
+  if (rest.empty() || rest.front() < 'A' || rest.front() > 'Z') return false;
+  return std::all_of(rest.begin(), rest.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  });
+}
+
+double milliseconds_between(time_point from, time_point to) {
+  double ms = std::chrono::duration<double, std::milli>(to - from).count();
+  return std::round(ms * 1000) / 1000;  // microseconds are plenty
+}
+
+bool was_delivered(const invocation& done) {
+  return done.delivered_at != time_point{};
+}
+
+std::string error_json(std::string_view type, std::string_view message) {
+  std::string out;
+  json::writer(out).begin_object().key("errorMessage").value(message).key("errorType").value(type).end_object();
+  return out;
+}
+
+}  // namespace
+
+outcome outcome_of(const invocation& done) {
+  outcome out;
+  if (done.state == invocation_state::answered && done.answer) {
+    const post& answer = *done.answer;
+    if (answer.kind == post_kind::response && answer.status == 202) {
+      out.ok = true;
+      out.status = "ok";
+      return out;
+    }
+    out.error_type = platform_error_type(answer.error_type) ? answer.error_type : "Runtime.Unknown";
+    auto message = json::find_string(answer.body, "/errorMessage");
+    out.error_message = message ? *message : answer.body;
+    return out;
+  }
+  if (done.state == invocation_state::timed_out) out.status = "timeout";
+  out.error_type = done.failure_type;
+  out.error_message = done.failure_message;
+  return out;
+}
+
+std::string report_line(const invocation& done, std::size_t line) {
+  outcome result = outcome_of(done);
+  std::string out;
+  json::writer w(out);
+  w.begin_object().key("line").value(line).key("requestId").value(done.request_id);
+  w.key("status").value(result.status);
+  if (was_delivered(done)) w.key("durationMs").value(milliseconds_between(done.delivered_at, done.finished_at));
+  if (result.ok) {
+    const std::string& body = done.answer->body;
+    bool one_line = body.find_first_of("\r\n") == std::string::npos;
+    if (one_line && json::is_valid(body)) w.key("response").raw(body);
+    else w.key("responseText").value(body);
+  } else {
+    w.key("errorType").value(result.error_type).key("errorMessage").value(result.error_message);
+  }
+  w.end_object();
+  return out;
+}
+
+std::string not_run_line(std::size_t line) {
+  std::string out;
+  json::writer(out).begin_object().key("line").value(line).key("status").value("not_run").end_object();
+  return out;
+}
+
+invoker_answer invoker_answer_for(const invocation& done) {
+  outcome result = outcome_of(done);
+  invoker_answer out;
+  out.headers = "X-Amzn-RequestId: " + done.request_id + "\r\n";
+  if (result.ok) {
+    const std::string& type = done.answer->content_type;
+    out.headers += "Content-Type: " + (type.empty() ? std::string("application/json") : type) + "\r\n";
+    out.body = done.answer->body;
+    return out;
+  }
+  out.headers += "Content-Type: application/json\r\nX-Amz-Function-Error: Unhandled\r\n";
+  bool function_error = done.answer && done.answer->kind == post_kind::error && json::is_valid(done.answer->body);
+  out.body = function_error ? done.answer->body : error_json(result.error_type, result.error_message);
+  return out;
+}
+
+void run_stats::add(const invocation& done) {
+  ++invocations_;
+  if (!outcome_of(done).ok) ++failures_;
+  if (was_delivered(done)) latencies_ms_.push_back(milliseconds_between(done.delivered_at, done.finished_at));
+}
+
+std::string run_stats::summary(std::chrono::steady_clock::duration wall) const {
+  char text[512];
+  int n = std::snprintf(text, sizeof text, "%zu invocation%s, %zu failed", invocations_,
+                        invocations_ == 1 ? "" : "s", failures_);
+  std::string out(text, static_cast<std::size_t>(n));
+  if (latencies_ms_.empty()) return out + "\n";
+  std::vector<double> sorted = latencies_ms_;
+  std::sort(sorted.begin(), sorted.end());
+  // Nearest rank: the smallest latency that at least p% of the invocations did not exceed.
+  auto percentile = [&](double p) {
+    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    return sorted[std::max<std::size_t>(rank, 1) - 1];
+  };
+  double seconds = std::chrono::duration<double>(wall).count();
+  n = std::snprintf(text, sizeof text,
+                    "; latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms; %.0f invocations/s over %.3f s\n",
+                    percentile(50), percentile(90), percentile(99),
+                    seconds > 0 ? static_cast<double>(invocations_) / seconds : 0.0, seconds);
+  return out + std::string(text, static_cast<std::size_t>(n));
+}
+
+}  // namespace lambda::emulator

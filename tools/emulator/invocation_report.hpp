@@ -1,0 +1,53 @@
+// How the emulator tells its user about an invocation: a JSON line on stdout, the answer an
+// invoker gets in serve mode, and the run's summary.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "records.hpp"
+
+namespace lambda::emulator {
+
+struct outcome {
+  bool ok = false;
+  const char* status = "error";  // "ok", "error" or "timeout"
+  std::string error_type;        // as the platform would record it
+  std::string error_message;
+};
+
+outcome outcome_of(const invocation& done);
+
+// {"line":N,"requestId":…,"status":"ok","durationMs":…,"response":…}, or errorType and
+// errorMessage instead of the response. A response that is one line of valid JSON is embedded
+// as it is; any other goes in "responseText" as a string.
+std::string report_line(const invocation& done, std::size_t line);
+// For an event never sent because the bootstrap had gone.
+std::string not_run_line(std::size_t line);
+
+struct invoker_answer {
+  std::string headers;  // raw "Name: value\r\n" lines
+  std::string body;
+};
+// What Lambda's Invoke API returns: 200 with the function's answer; failures add
+// X-Amz-Function-Error: Unhandled and an {"errorMessage","errorType"} body.
+invoker_answer invoker_answer_for(const invocation& done);
+
+class run_stats {
+ public:
+  void add(const invocation& done);
+  void add_not_run() { ++invocations_, ++failures_; }
+  bool all_succeeded() const noexcept { return failures_ == 0; }
+  std::size_t invocations() const noexcept { return invocations_; }
+  // Counts, p50/p90/p99 latency (from delivery to answer) and throughput over `wall`.
+  std::string summary(std::chrono::steady_clock::duration wall) const;
+
+ private:
+  std::vector<double> latencies_ms_;
+  std::size_t invocations_ = 0;
+  std::size_t failures_ = 0;
+};
+
+}  // namespace lambda::emulator

@@ -1,0 +1,49 @@
+#include <cstdio>
+
+#include "emulator_modes.hpp"
+#include "emulator_session.hpp"
+#include "invocation_report.hpp"
+#include "invoke_endpoint.hpp"
+
+namespace lambda::emulator {
+
+int run_serve(const cli_options& options) {
+  emulator_session session(options);
+  invoke_endpoint endpoint(options.serve, session.server());
+  std::fprintf(stderr,
+               "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n"
+               "lambda-emulator: Ctrl-C stops\n",
+               endpoint.address().c_str());
+  run_stats stats;
+  std::size_t count = 0;
+  auto started = std::chrono::steady_clock::now();
+  std::string stopped_because;
+  bool died = false;
+  for (;;) {
+    session.wait(std::chrono::milliseconds(-1));
+    for (const invocation& done : session.take_finished()) {
+      endpoint.finished(done);
+      stats.add(done);
+      std::printf("%s\n", report_line(done, ++count).c_str());
+      session.server().forget(done.request_id);
+    }
+    std::fflush(stdout);
+    if (session.interrupted()) {
+      stopped_because = "bootstrap: " + session.stop_bootstrap().describe() + " after SIGTERM";
+      break;
+    }
+    if (!died && session.bootstrap_exit()) {
+      died = true;
+      stopped_because = session.fail_after_bootstrap_exit();
+    }
+    // Once the bootstrap is gone, stay only until its invokers have had their failures.
+    if (died) {
+      auto s = session.server().stats();
+      if (s.queued == 0 && s.running == 0 && session.take_finished().empty()) break;
+    }
+  }
+  session.print_summary(stats.summary(std::chrono::steady_clock::now() - started), stopped_because);
+  return died ? 1 : 0;
+}
+
+}  // namespace lambda::emulator
