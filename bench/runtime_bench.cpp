@@ -2,6 +2,7 @@
 // at N = 1 and N = 8, throughput of a 50 ms handler at N = 64, start-up and memory at N = 64 and
 // N = 1600. Every figure is the bootstrap's own (its threads' CPU, its peak RSS).
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -42,6 +43,41 @@ long status_kb(pid_t pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
   }
   return -1;
+}
+
+// Resident KiB of the threads' stacks: the anonymous mappings exactly RLIMIT_STACK long, which
+// is how glibc sizes a thread's stack by default.
+struct stacks {
+  long count = 0;
+  long resident_kb = 0;
+};
+
+stacks thread_stacks(pid_t pid) {
+  rlimit limit{};
+  getrlimit(RLIMIT_STACK, &limit);
+  const long stack_kb = static_cast<long>(limit.rlim_cur / 1024);
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  stacks found;
+  long size = 0;
+  bool anonymous = false;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string first;
+    words >> first;
+    if (first == "Size:") {
+      words >> size;
+    } else if (first == "Rss:" && anonymous && size == stack_kb) {
+      long rss = 0;
+      words >> rss;
+      ++found.count;
+      found.resident_kb += rss;
+    } else if (first.find('-') != std::string::npos && first.back() != ':') {
+      std::string perms, offset, device, inode, path;
+      words >> perms >> offset >> device >> inode >> path;
+      anonymous = perms == "rw-p" && inode == "0" && path.empty();
+    }
+  }
+  return found;
 }
 
 struct function_run {
@@ -122,10 +158,13 @@ void report_scale(unsigned rics) {
   bool parked = run.server.wait_parked(rics, 30s);
   double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   long idle = status_kb(run.process.pid(), "VmRSS");
+  auto idle_stacks = thread_stacks(run.process.pid());
   run.drive(static_cast<int>(rics) * 4, R"({"hello":"world"})");
   long peak = status_kb(run.process.pid(), "VmHWM");
   std::printf("N=%u: %s in %.3f s from exec; RSS idle %ld KiB (%.1f KiB per RIC), peak after %u invocations %ld KiB\n",
               rics, parked ? "all parked" : "NOT all parked", seconds, idle, double(idle) / rics, rics * 4, peak);
+  std::printf("  thread stacks while idle: %ld, %ld KiB resident (%.1f KiB each)\n", idle_stacks.count,
+              idle_stacks.resident_kb, idle_stacks.count ? double(idle_stacks.resident_kb) / idle_stacks.count : 0.0);
 }
 
 }  // namespace
