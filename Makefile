@@ -55,6 +55,8 @@ obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all lib examples tools tests test bench run package clean check-gtest
 .DELETE_ON_ERROR:
+# Objects made by pattern rules are not intermediate files to delete: rebuilding them is slow.
+.SECONDARY:
 
 all: lib examples tools
 
