@@ -177,7 +177,8 @@ struct token {
 // Everything RFC 8259 forbids is an error: leading zeros, +1, .5, 1., 1e, NaN, trailing commas,
 // comments, single quotes, unescaped control characters, bad escapes, lone surrogates in \u
 // escapes, ill-formed UTF-8 (RFC 3629: overlong forms, encoded surrogates, code points above
-// U+10FFFF, truncated sequences), more than one top-level value, an empty document, and
+// U+10FFFF, truncated sequences), more than one top-level value, an empty document, a
+// leading byte order mark (RFC 8259 8.1 lets parsers ignore it; strictness wins here), and
 // nesting deeper than max_depth (so a hostile document cannot exhaust the stack).
 class tokenizer {
  public:
