@@ -71,7 +71,6 @@ class writer {
 
   writer& value(std::string_view s);
   writer& value(const char* s);  // must not be null: write null() for JSON null
-  writer& value(const std::string& s) { return value(std::string_view(s)); }
   writer& value(bool b);
   // One overload per standard integer type, so that int, long, std::int64_t, std::size_t...
   // all pick an exact match on every platform (std::int64_t is one of them).
