@@ -151,8 +151,8 @@ result connection::connect_to(call& c, const sockaddr* address, socklen_t size) 
         case wait_result::woken:
           return fail_and_close(error_kind::interrupted, "the connection was interrupted");
         case wait_result::timed_out:
-          return fail_and_close(error_kind::timed_out, "timed out connecting to " +
-                                                           endpoint_.authority);
+          return fail_and_close(error_kind::timed_out,
+                                "timed out connecting to " + endpoint_.authority);
         case wait_result::ready:
           break;
       }
@@ -237,8 +237,8 @@ result connection::read_answer(call& c, response& out, bool& got_bytes) {
     result r = read_head(c, head, head_size, got_bytes);
     if (!r) return r;
     if (head.status >= 200) break;
-    if (head.status == 101) return fail_and_close(error_kind::malformed, answer_error(
-                                                      "switches protocols, unasked"));
+    if (head.status == 101)
+      return fail_and_close(error_kind::malformed, answer_error("switches protocols, unasked"));
     // An interim answer (100 Continue, 103 Early Hints): the real one follows it.
     std::memmove(buffer_.get(), buffer_.get() + head_size, filled_ - head_size);
     filled_ -= head_size;

@@ -31,12 +31,12 @@
 namespace lambda::http {
 
 struct request {
-  std::string_view method{};                // "GET", "POST"
-  std::string_view target{};                // "/2018-06-01/runtime/invocation/next"
-  std::span<const header> headers{};        // extra ones; the connection adds Host, Content-Length
-  std::string_view body{};                  // sent without copying (one sendmsg: head + body)
-  bool interruptible = false;               // the long poll: may be ended by interrupt() / wake_fd
-  std::chrono::milliseconds timeout{0};     // 0: none (never put one on a long poll)
+  std::string_view method{};             // "GET", "POST"
+  std::string_view target{};             // "/2018-06-01/runtime/invocation/next"
+  std::span<const header> headers{};     // extra ones; the connection adds Host, Content-Length
+  std::string_view body{};               // sent without copying (one sendmsg: head + body)
+  bool interruptible = false;            // the long poll: may be ended by interrupt() / wake_fd
+  std::chrono::milliseconds timeout{0};  // 0: none (never put one on a long poll)
 };
 
 struct response {
@@ -49,25 +49,36 @@ struct response {
   }
 };
 
-enum class error_kind { none, connect_failed, connection_lost, malformed, too_large, timed_out, interrupted };
+enum class error_kind {
+  none,
+  connect_failed,   // no connection within the retry budget
+  connection_lost,  // the server closed or reset the connection before the answer was whole
+  malformed,        // the answer is not HTTP/1.1 as RFC 9112 has it
+  too_large,        // a head over 64 KiB, too many fields, or a body over max_body
+  timed_out,        // request.timeout passed
+  interrupted,      // interrupt() or wake_fd
+};
 
 struct result {
   error_kind error = error_kind::none;
-  std::string message;                      // a clear sentence when error != none
+  std::string message;  // a clear sentence when error != none (allocated only then)
   explicit operator bool() const noexcept { return error == error_kind::none; }
 };
 
 struct connection_options {
-  std::size_t max_body = 16 << 20;          // larger bodies → too_large, never unbounded memory
-  std::size_t initial_buffer = 4096;        // small; grows on demand (1600 idle RICs must stay small)
-  int wake_fd = -1;                         // >= 0: interruptible requests also end when it is readable
-  std::chrono::milliseconds first_backoff{10}, max_backoff{1000}, retry_budget{5000};  // connect retries
+  std::size_t max_body = 16 << 20;    // larger bodies → too_large, never unbounded memory
+  std::size_t initial_buffer = 4096;  // small; grows on demand (1600 idle RICs must stay small)
+  int wake_fd = -1;  // >= 0: interruptible requests also end when it is readable (never read)
+  // Refused connects are retried, waiting first_backoff, doubling up to max_backoff, until
+  // retry_budget has passed since the first attempt.
+  std::chrono::milliseconds first_backoff{10}, max_backoff{1000}, retry_budget{5000};
 };
 
 // A receive buffer bigger than this is released at the next send(), so idle connections stay
 // small while answers that fit it cost no allocation.
 inline constexpr std::size_t kept_buffer_bytes = 64 * 1024;
 
+// One thread sends; any thread may interrupt().
 class connection {
  public:
   explicit connection(endpoint ep, connection_options options = {});
@@ -85,6 +96,9 @@ class connection {
   // every later interruptible request fail at once with error_kind::interrupted (sticky).
   // Non-interruptible requests are never affected.
   void interrupt() noexcept;
+
+  // Bytes held for answers now: what an idle connection costs beyond its fixed size.
+  std::size_t buffer_bytes() const noexcept { return capacity_; }
 
  private:
   using clock = std::chrono::steady_clock;

@@ -1,6 +1,7 @@
 #include "http_parser.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "http_chars.hpp"
 
@@ -13,63 +14,54 @@ using chars::is_ows;
 parse_result fail(std::string_view reason) { return {parse_status::malformed, 0, reason}; }
 parse_result too_large(std::string_view reason) { return {parse_status::too_large, 0, reason}; }
 
-// Finds the end of the head (just past CRLF CRLF) without parsing it, rejecting bare CR and LF
-// on the way so that a peer speaking bare LF fails at once instead of filling the limit.
+// Finds the end of the head (just past CRLF CRLF) without parsing it, rejecting a bare LF on
+// the way so that a peer speaking bare LF fails at once instead of filling the limit. A bare CR
+// is left to the parse, which meets it as a control byte inside a line.
 parse_result find_head_end(std::string_view bytes, std::size_t scanned, std::size_t max_bytes) {
   const std::size_t limit = std::min(bytes.size(), max_bytes);
-  for (std::size_t i = scanned > 3 ? scanned - 3 : 0; i < limit; ++i) {
-    if (bytes[i] == '\r') {
-      if (i + 1 == bytes.size()) return {};
-      if (bytes[i + 1] != '\n') return fail("bare CR in head");
-    } else if (bytes[i] == '\n') {
-      if (i == 0 || bytes[i - 1] != '\r') return fail("bare LF in head");
-      if (i >= 3 && bytes[i - 2] == '\n') return {parse_status::complete, i + 1, {}};
-    }
+  std::size_t i = scanned > 3 ? scanned - 3 : 0;
+  while (i < limit) {
+    const void* lf = std::memchr(bytes.data() + i, '\n', limit - i);
+    if (lf == nullptr) break;
+    i = static_cast<std::size_t>(static_cast<const char*>(lf) - bytes.data());
+    if (i == 0 || bytes[i - 1] != '\r') return fail("bare LF in head");
+    if (i >= 3 && bytes[i - 2] == '\n') return {parse_status::complete, i + 1, {}};
+    ++i;
   }
   if (bytes.size() >= max_bytes) return too_large("head larger than 64 KiB");
   return {};
 }
 
-// Reads the bytes of a head known to be complete, line by line. Every line ends in CRLF.
-class head_reader {
+// Hands out the lines of a head known to be complete, without their CRLF.
+class line_reader {
  public:
-  explicit head_reader(std::string_view head) : head_(head) {}
+  explicit line_reader(std::string_view head) : rest_(head) {}
 
-  bool at(char c) const { return pos_ < head_.size() && head_[pos_] == c; }
-  bool at_line_end() const { return at('\r'); }
-  bool skip(char c) {
-    if (!at(c)) return false;
-    ++pos_;
-    return true;
-  }
-  bool skip_line_end() {
-    if (!at_line_end()) return false;
-    pos_ += 2;
-    return true;
-  }
-  bool skip_literal(std::string_view text) {
-    if (head_.substr(pos_, text.size()) != text) return false;
-    pos_ += text.size();
-    return true;
-  }
-  template <typename Predicate>
-  std::string_view take_while(Predicate accepts) {
-    const std::size_t start = pos_;
-    while (pos_ < head_.size() && accepts(head_[pos_])) ++pos_;
-    return head_.substr(start, pos_ - start);
+  std::string_view next() {
+    const std::size_t lf = rest_.find('\n');
+    std::string_view line = rest_.substr(0, lf - 1);
+    rest_.remove_prefix(lf + 1);
+    return line;
   }
 
  private:
-  std::string_view head_;
-  std::size_t pos_ = 0;
+  std::string_view rest_;
 };
 
+template <typename Predicate>
+bool all_of(std::string_view text, Predicate accepts) {
+  // No early exit: the loop then vectorises, and valid input is the common case.
+  bool all = true;
+  for (char c : text) all &= accepts(c);
+  return all;
+}
+
+bool is_token(std::string_view text) { return !text.empty() && all_of(text, chars::is_token); }
+
 // "HTTP/1.x" → x, or -1.
-int read_version(head_reader& in) {
-  if (!in.skip_literal("HTTP/1.")) return -1;
-  std::string_view digit = in.take_while(is_digit);
-  if (digit.size() != 1) return -1;
-  return digit[0] - '0';
+int version_of(std::string_view text) {
+  if (text.size() != 8 || text.substr(0, 7) != "HTTP/1." || !is_digit(text[7])) return -1;
+  return text[7] - '0';
 }
 
 bool parse_decimal(std::string_view text, std::uint64_t& value) {
@@ -117,17 +109,23 @@ bool read_content_length(std::string_view value, std::optional<std::uint64_t>& l
   return valid && any;
 }
 
-parse_result read_fields(head_reader& in, std::span<header> storage, std::size_t& count) {
+parse_result read_fields(line_reader& lines, std::span<header> storage, std::size_t& count) {
   const std::size_t capacity = std::min(storage.size(), max_headers);
   count = 0;
-  while (!in.skip_line_end()) {
-    if (in.at(' ') || in.at('\t')) return fail("obs-fold (folded header line)");
-    std::string_view name = in.take_while(chars::is_token);
-    if (name.empty()) return fail("invalid header name");
-    if (!in.skip(':')) return fail(in.at(' ') || in.at('\t') ? "whitespace before colon"
-                                                               : "invalid header name");
-    std::string_view value = in.take_while(chars::is_field);
-    if (!in.skip_line_end()) return fail("invalid character in header value");
+  for (std::string_view line = lines.next(); !line.empty(); line = lines.next()) {
+    if (is_ows(line.front())) return fail("obs-fold (folded header line)");
+    const std::size_t colon = line.find(':');
+    const std::string_view name = line.substr(0, colon);
+    if (colon == std::string_view::npos || !is_token(name)) {
+      return fail(colon != std::string_view::npos && !name.empty() && is_ows(name.back())
+                      ? "whitespace before colon"
+                      : "invalid header name");
+    }
+    const std::string_view value = line.substr(colon + 1);
+    if (!chars::all_field_bytes(value)) {
+      const bool bare_cr = value.find('\r') != std::string_view::npos;
+      return fail(bare_cr ? "bare CR in head" : "invalid character in header value");
+    }
     if (count == capacity) return too_large("too many header fields (more than 64)");
     storage[count++] = header{name, trim(value)};
   }
@@ -169,12 +167,45 @@ parse_result read_framing(std::span<const header> headers, int minor_version, fr
 
 // Fills the fields and framing of a request_head or response_head.
 template <typename Head>
-parse_result read_fields_and_framing(head_reader& in, std::span<header> storage, Head& out) {
+parse_result read_fields_and_framing(line_reader& lines, std::span<header> storage, Head& out) {
   std::size_t count = 0;
-  parse_result fields = read_fields(in, storage, count);
+  parse_result fields = read_fields(lines, storage, count);
   if (fields.status != parse_status::complete) return fields;
   out.headers = storage.first(count);
   return read_framing(out.headers, out.minor_version, out.body);
+}
+
+// "GET /path HTTP/1.1"
+parse_result read_request_line(std::string_view line, request_head& out) {
+  const std::size_t method_end = line.find(' ');
+  out.method = line.substr(0, method_end);
+  if (method_end == std::string_view::npos || !is_token(out.method)) return fail("invalid method");
+  line.remove_prefix(method_end + 1);
+  const std::size_t target_end = line.find(' ');
+  out.target = line.substr(0, target_end);
+  if (target_end == std::string_view::npos || out.target.empty() ||
+      !all_of(out.target, chars::is_visible)) {
+    return fail("invalid request target");
+  }
+  out.minor_version = version_of(line.substr(target_end + 1));
+  if (out.minor_version < 0) return fail("invalid HTTP version");
+  return {parse_status::complete, 0, {}};
+}
+
+// "HTTP/1.1 200 OK"; the space before an empty reason phrase is required, but often left out.
+parse_result read_status_line(std::string_view line, response_head& out) {
+  out.minor_version = version_of(line.substr(0, 8));
+  if (out.minor_version < 0 || line.substr(8, 1) != " ") return fail("invalid HTTP version");
+  const std::string_view code = line.substr(9, 3);
+  const std::string_view after = line.substr(std::min<std::size_t>(line.size(), 12));
+  if (code.size() != 3 || !all_of(code, is_digit) || code[0] < '1' || code[0] > '5' ||
+      !(after.empty() || after.front() == ' ')) {
+    return fail("invalid status code");
+  }
+  out.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+  out.reason = after.substr(std::min<std::size_t>(after.size(), 1));
+  if (!chars::all_field_bytes(out.reason)) return fail("invalid status line");
+  return {parse_status::complete, 0, {}};
 }
 
 std::size_t leading_empty_lines(std::string_view bytes) {
@@ -195,15 +226,10 @@ parse_result parse_request_head(std::string_view bytes, request_head& out,
                                    max_head_bytes - skipped);
   if (end.status != parse_status::complete) return end;
 
-  head_reader in(message.substr(0, end.consumed));
-  out.method = in.take_while(chars::is_token);
-  if (out.method.empty() || !in.skip(' ')) return fail("invalid method");
-  out.target = in.take_while(chars::is_visible);
-  if (out.target.empty() || !in.skip(' ')) return fail("invalid request target");
-  out.minor_version = read_version(in);
-  if (out.minor_version < 0 || !in.skip_line_end()) return fail("invalid HTTP version");
-  parse_result rest = read_fields_and_framing(in, storage, out);
-  if (rest.status != parse_status::complete) return rest;
+  line_reader lines(message.substr(0, end.consumed));
+  parse_result r = read_request_line(lines.next(), out);
+  if (r.status == parse_status::complete) r = read_fields_and_framing(lines, storage, out);
+  if (r.status != parse_status::complete) return r;
   return {parse_status::complete, skipped + end.consumed, {}};
 }
 
@@ -212,17 +238,10 @@ parse_result parse_response_head(std::string_view bytes, response_head& out,
   parse_result end = find_head_end(bytes, scanned, max_head_bytes);
   if (end.status != parse_status::complete) return end;
 
-  head_reader in(bytes.substr(0, end.consumed));
-  out.minor_version = read_version(in);
-  if (out.minor_version < 0 || !in.skip(' ')) return fail("invalid HTTP version");
-  std::string_view code = in.take_while(is_digit);
-  if (code.size() != 3 || code[0] < '1' || code[0] > '5') return fail("invalid status code");
-  out.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
-  // The space before an empty reason phrase is required, but often left out.
-  out.reason = in.skip(' ') ? in.take_while(chars::is_field) : std::string_view{};
-  if (!in.skip_line_end()) return fail("invalid status line");
-  parse_result rest = read_fields_and_framing(in, storage, out);
-  if (rest.status != parse_status::complete) return rest;
+  line_reader lines(bytes.substr(0, end.consumed));
+  parse_result r = read_status_line(lines.next(), out);
+  if (r.status == parse_status::complete) r = read_fields_and_framing(lines, storage, out);
+  if (r.status != parse_status::complete) return r;
   return end;
 }
 

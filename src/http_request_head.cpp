@@ -49,7 +49,9 @@ void write_request_head(std::string& out, const request& req, std::string_view a
   out.clear();
   out.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\nHost: ");
   out.append(authority).append("\r\n");
-  for (const header& h : req.headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  for (const header& h : req.headers) {
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
   // A POST without a body still says so, or servers may answer 411 Length Required.
   if (!req.body.empty() || !(req.method == "GET" || req.method == "HEAD")) {
     char digits[24];

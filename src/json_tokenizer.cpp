@@ -1,7 +1,6 @@
 #include <lambda/json.hpp>
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
 #include "json_scan.hpp"
@@ -11,6 +10,7 @@ namespace lambda::json {
 using detail::scan_result;
 using detail::scan_status;
 
+// The header names the scanners' result through this, keeping detail:: out of it.
 struct tokenizer::scan : scan_result {};
 
 namespace {

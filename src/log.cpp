@@ -26,7 +26,7 @@ struct record_buffer {
 
 namespace {
 
-// Records shorter than this reuse the thread's buffer without allocating.
+// Records up to this many bytes reuse the thread's buffer without allocating.
 constexpr std::size_t reserved_bytes = 4096;
 // A buffer that one huge record grew past this is given back, not kept for the thread's life.
 constexpr std::size_t kept_bytes = 64 * 1024;
@@ -44,7 +44,7 @@ record_buffer* claim_buffer() {
   return b;
 }
 
-void shrink_if_huge(std::string& s) noexcept {
+void empty_for_reuse(std::string& s) noexcept {
   if (s.capacity() > kept_bytes) std::string().swap(s);
   s.clear();
 }
@@ -54,8 +54,8 @@ void release(record_buffer* b) noexcept {
     delete b;
     return;
   }
-  shrink_if_huge(b->line);
-  shrink_if_huge(b->message);
+  empty_for_reuse(b->line);
+  empty_for_reuse(b->message);
   b->in_use = false;
 }
 

@@ -27,7 +27,8 @@ const request get{"GET", "/2018-06-01/runtime/invocation/next"};
 
 TEST(Connection, KeepAliveServesManyRequestsOnOneConnection) {
   std::vector<http_test_request> seen;
-  http_test_server server({answer_each({http_ok("first"), http_ok("second"), http_ok("third")}, &seen)});
+  http_test_server server(
+      {answer_each({http_ok("first"), http_ok("second"), http_ok("third")}, &seen)});
   {
     connection conn(endpoint_of(server));
     response out;
@@ -69,7 +70,8 @@ TEST(Connection, AnswerHeadersAreFoundInAnyCase) {
 }
 
 TEST(Connection, ConnectionCloseMakesTheNextSendReconnect) {
-  http_test_server server({answer_each({http_ok("bye", "Connection: close\r\n")}), answer_each({http_ok("hi")})});
+  http_test_server server(
+      {answer_each({http_ok("bye", "Connection: close\r\n")}), answer_each({http_ok("hi")})});
   connection conn(endpoint_of(server));
   response out;
   ASSERT_TRUE(conn.send(get, out));
@@ -82,7 +84,8 @@ TEST(Connection, ConnectionCloseMakesTheNextSendReconnect) {
 TEST(Connection, Http10AnswerIsReadToTheEnd) {
   http_test_server server({[](http_test_peer& peer) {
                              http_test_request req;
-                             if (peer.read_request(req)) peer.write("HTTP/1.0 200 OK\r\n\r\nuntil close");
+                             if (!peer.read_request(req)) return;
+                             peer.write("HTTP/1.0 200 OK\r\n\r\nuntil close");
                            },
                            answer_each({http_ok("next")})});
   connection conn(endpoint_of(server));
@@ -95,7 +98,8 @@ TEST(Connection, Http10AnswerIsReadToTheEnd) {
 }
 
 TEST(Connection, Http10KeepAliveIsKept) {
-  const std::string answer = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nk";
+  const std::string answer =
+      "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nk";
   http_test_server server({answer_each({answer, answer})});
   connection conn(endpoint_of(server));
   response out;
@@ -122,7 +126,8 @@ TEST(Connection, ChunkedAnswerWithTrailers) {
 }
 
 TEST(Connection, AnswersDribbledOneByteAtATime) {
-  const std::string sized = http_ok("dribbled body", "Lambda-Runtime-Deadline-Ms: 1700000000000\r\n");
+  const std::string sized =
+      http_ok("dribbled body", "Lambda-Runtime-Deadline-Ms: 1700000000000\r\n");
   http_test_server server({[&](http_test_peer& peer) {
     for (const std::string* answer : {&sized, &chunked_answer}) {
       http_test_request req;
@@ -146,7 +151,8 @@ TEST(Connection, AnswersWithoutBodies) {
       "HTTP/1.1 204 No Content\r\n\r\n",
       "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",  // to a HEAD request
-      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + http_ok("final"),
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + http_ok("final"),
   })});
   connection conn(endpoint_of(server));
   response out;
@@ -195,7 +201,8 @@ TEST(Connection, NotSentAgainOnceSomeOfTheAnswerCame) {
                              http_test_request req;
                              if (!peer.read_request(req)) return;
                              peer.write(http_ok("first"));
-                             if (peer.read_request(req)) peer.write("HTTP/1.1 200 OK\r\nContent-Le");
+                             if (!peer.read_request(req)) return;
+                             peer.write("HTTP/1.1 200 OK\r\nContent-Le");
                            },
                            answer_each({http_ok("third")})});
   connection conn(endpoint_of(server));
@@ -241,9 +248,29 @@ TEST(Connection, LargeBodiesBothWays) {
   EXPECT_EQ(seen[0].body, big);
 }
 
+TEST(Connection, BigBuffersAreReleasedAtTheNextSend) {
+  http_test_server server({answer_each({http_ok(std::string(1 << 20, 'b')), http_ok("small"),
+                                        http_ok(std::string(60000, 'm')), http_ok("small")})});
+  connection conn(endpoint_of(server));
+  response out;
+  EXPECT_EQ(conn.buffer_bytes(), 0u);  // nothing until the first send
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body.size(), 1u << 20);
+  EXPECT_GT(conn.buffer_bytes(), 1u << 20);
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(conn.buffer_bytes(), connection_options{}.initial_buffer);
+  ASSERT_TRUE(conn.send(get, out));
+  const std::size_t kept = conn.buffer_bytes();
+  EXPECT_GT(kept, 60000u);
+  EXPECT_LE(kept, kept_buffer_bytes);
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(conn.buffer_bytes(), kept);
+}
+
 TEST(Connection, SmallInitialBufferGrows) {
   const std::string body(10000, 'b');
-  http_test_server server({answer_each({http_ok(body, "X-Long: " + std::string(3000, 'h') + "\r\n")})});
+  const std::string long_header = "X-Long: " + std::string(3000, 'h') + "\r\n";
+  http_test_server server({answer_each({http_ok(body, long_header)})});
   connection_options options;
   options.initial_buffer = 16;
   connection conn(endpoint_of(server), options);

@@ -223,6 +223,22 @@ TEST(RequestHead, RejectsMalformedHeads) {
   }
 }
 
+TEST(RequestHead, ChecksEveryByteOfLongValues) {
+  for (std::size_t at = 0; at < 24; ++at) {
+    std::string value(24, 'v');
+    const auto with = [&](char c) {
+      value[at] = c;
+      return request_status("GET / HTTP/1.1\r\nX-Long: " + value + "\r\n\r\n");
+    };
+    EXPECT_EQ(with('\t'), parse_status::complete) << at;
+    EXPECT_EQ(with('\xff'), parse_status::complete) << at;
+    EXPECT_EQ(with('\x01'), parse_status::malformed) << at;
+    EXPECT_EQ(with('\x7f'), parse_status::malformed) << at;
+    EXPECT_EQ(with('\r'), parse_status::malformed) << at;
+    EXPECT_EQ(with('\0'), parse_status::malformed) << at;
+  }
+}
+
 TEST(RequestHead, IncompleteUntilTheEmptyLine) {
   EXPECT_EQ(request_status(""), parse_status::incomplete);
   EXPECT_EQ(request_status("\r"), parse_status::incomplete);

@@ -71,7 +71,6 @@ class writer {
 
   writer& value(std::string_view s);
   writer& value(const char* s);  // must not be null: write null() for JSON null
-  writer& value(const std::string& s) { return value(std::string_view(s)); }
   writer& value(bool b);
   // One overload per standard integer type, so that int, long, std::int64_t, std::size_t...
   // all pick an exact match on every platform (std::int64_t is one of them).
@@ -177,7 +176,8 @@ struct token {
 // Everything RFC 8259 forbids is an error: leading zeros, +1, .5, 1., 1e, NaN, trailing commas,
 // comments, single quotes, unescaped control characters, bad escapes, lone surrogates in \u
 // escapes, ill-formed UTF-8 (RFC 3629: overlong forms, encoded surrogates, code points above
-// U+10FFFF, truncated sequences), more than one top-level value, an empty document, and
+// U+10FFFF, truncated sequences), more than one top-level value, an empty document, a
+// leading byte order mark (RFC 8259 8.1 lets parsers ignore it; strictness wins here), and
 // nesting deeper than max_depth (so a hostile document cannot exhaust the stack).
 class tokenizer {
  public:

@@ -80,7 +80,9 @@ int run_batch(const cli_options& options, const std::vector<event_line>& events)
     }
     if (!stopped_because && (session.interrupted() || session.bootstrap_exit())) {
       if (session.bootstrap_exit()) {
-        stopped_because = session.fail_after_bootstrap_exit();
+        auto failure = session.describe_bootstrap_exit();
+        session.server().fail_unfinished(failure.error_type, failure.message);
+        stopped_because = failure.summary;
       } else {
         stopped_because = "interrupted";
         session.server().fail_unfinished("Emulator.Interrupted", "the emulator was interrupted");

@@ -90,18 +90,17 @@ std::vector<invocation> emulator_session::take_finished() {
   return std::exchange(finished_, {});
 }
 
-std::string emulator_session::fail_after_bootstrap_exit() {
+emulator_session::bootstrap_failure emulator_session::describe_bootstrap_exit() const {
   exit_status status = *child_->status();
-  std::string what = "bootstrap: " + status.describe();
+  std::string summary = "bootstrap: " + status.describe();
   for (const post& p : server_->posts()) {
     if (p.kind != post_kind::init_error || p.status != 202) continue;
     auto message = json::find_string(p.body, "/errorMessage");
     std::string text = message ? *message : p.body;
-    server_->fail_unfinished(p.error_type.empty() ? "Runtime.InitError" : p.error_type, text);
-    return what + " after an init error: " + p.error_type + ": " + text;
+    std::string type = p.error_type.empty() ? "Runtime.InitError" : p.error_type;
+    return {type, text, summary + " after an init error: " + type + ": " + text};
   }
-  server_->fail_unfinished("Runtime.ExitError", exit_error_message(status));
-  return what;
+  return {"Runtime.ExitError", exit_error_message(status), summary};
 }
 
 void emulator_session::print_summary(const std::string& run, const std::string& ending) {

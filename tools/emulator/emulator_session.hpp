@@ -33,9 +33,14 @@ class emulator_session {
   bool interrupted() const noexcept { return interrupted_; }
   std::optional<exit_status> bootstrap_exit() const { return child_->status(); }
 
-  // After the bootstrap exited on its own: fails what it left unfinished (with its init error,
-  // if it posted one, else Runtime.ExitError) and returns a sentence saying what happened.
-  std::string fail_after_bootstrap_exit();
+  // After the bootstrap exited on its own: how its unfinished invocations fail (its init error,
+  // if it posted one, else Runtime.ExitError), and a sentence for the summary.
+  struct bootstrap_failure {
+    std::string error_type;
+    std::string message;
+    std::string summary;
+  };
+  bootstrap_failure describe_bootstrap_exit() const;
   // SIGTERM, then SIGKILL if it still runs after a grace period.
   exit_status stop_bootstrap();
   // The summary's last lines: `run` (the run_stats summary), late answers, `ending`.

@@ -64,7 +64,10 @@ const invocation* invocation_book::find(std::string_view request_id) const {
 
 void invocation_book::forget(std::string_view request_id) {
   auto it = entries_.find(request_id);
-  if (it != entries_.end() && it->second.record.finished()) entries_.erase(it);
+  if (it == entries_.end() || !it->second.record.finished()) return;
+  // A timed-out invocation stays, payload dropped, so that its late answer still gets 410.
+  if (it->second.record.state == invocation_state::timed_out) it->second.ev = {};
+  else entries_.erase(it);
 }
 
 void invocation_book::park(std::uint64_t connection) { parked_.push_back(connection); }

@@ -60,7 +60,8 @@ class invocation_book {
   std::string enqueue(event e, time_point now);
   // The invocation's record, or nullptr if there is none (never queued, or forgotten).
   const invocation* find(std::string_view request_id) const;
-  // Drops a finished invocation's record, so long runs do not accumulate them.
+  // Drops a finished invocation's record, so long runs do not accumulate them; of a timed-out
+  // one only the payload, since its late answer must still be told 410.
   void forget(std::string_view request_id);
 
   void park(std::uint64_t connection);

@@ -86,7 +86,7 @@ std::string not_run_line(std::size_t line) {
 invoker_answer invoker_answer_for(const invocation& done) {
   outcome result = outcome_of(done);
   invoker_answer out;
-  out.headers = "X-Amzn-RequestId: " + done.request_id + "\r\n";
+  if (!done.request_id.empty()) out.headers = "X-Amzn-RequestId: " + done.request_id + "\r\n";
   if (result.ok) {
     const std::string& type = done.answer->content_type;
     out.headers += "Content-Type: " + (type.empty() ? std::string("application/json") : type) + "\r\n";

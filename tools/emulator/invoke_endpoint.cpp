@@ -31,6 +31,24 @@ void invoke_endpoint::finished(const invocation& done) {
   loop_->wake();
 }
 
+void invoke_endpoint::refuse(std::string error_type, std::string message) {
+  std::lock_guard lock(mutex_);
+  refusal_.emplace();
+  refusal_->state = invocation_state::failed;
+  refusal_->failure_type = std::move(error_type);
+  refusal_->failure_message = std::move(message);
+}
+
+std::size_t invoke_endpoint::invoked() {
+  std::lock_guard lock(mutex_);
+  return invoked_;
+}
+
+bool invoke_endpoint::wait_answered(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return answered_.wait_for(lock, timeout, [&] { return waiting_.empty(); });
+}
+
 void invoke_endpoint::on_request(std::uint64_t connection, const received_request& request) {
   std::string_view path = request.target.substr(0, request.target.find('?'));
   if (path != invoke_path) {
@@ -42,12 +60,17 @@ void invoke_endpoint::on_request(std::uint64_t connection, const received_reques
     return loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_type),
                          R"({"errorMessage":"Use POST","errorType":"MethodNotAllowed"})", {});
   }
+  if (refusal_) {
+    invoker_answer refused = invoker_answer_for(*refusal_);
+    return loop_->answer(connection, 200, refused.headers, refused.body, {});
+  }
   event e;
   e.payload = request.body;
   std::string_view trace = request.header("X-Amzn-Trace-Id");
   e.trace_id = trace.empty() ? new_trace_id() : std::string(trace);
   e.invocation_id = new_uuid();
   waiting_.emplace(server_.enqueue(std::move(e)), connection);
+  ++invoked_;
 }
 
 std::optional<time_point> invoke_endpoint::on_turn(time_point) {
@@ -58,6 +81,7 @@ std::optional<time_point> invoke_endpoint::on_turn(time_point) {
     loop_->answer(it->second, 200, answer.headers, answer.body, {});
     waiting_.erase(it);
   }
+  answered_.notify_all();
   return std::nullopt;
 }
 

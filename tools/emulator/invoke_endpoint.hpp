@@ -4,7 +4,10 @@
 // Unlike AWS's emulator, invocations that find no free runtime wait in line.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +27,12 @@ class invoke_endpoint : private http_handler {
   const std::string& address() const noexcept { return address_; }
   // Answers the invoker waiting for `done` (any thread).
   void finished(const invocation& done);
+  // From now on, invokes are answered at once with this failure instead of being queued.
+  void refuse(std::string error_type, std::string message);
+  // How many invokes were queued for the runtime so far.
+  std::size_t invoked();
+  // Whether every queued invoke has had its answer written, within `timeout`.
+  bool wait_answered(std::chrono::milliseconds timeout);
 
  private:
   void on_request(std::uint64_t connection, const received_request& request) override;
@@ -32,6 +41,9 @@ class invoke_endpoint : private http_handler {
 
   runtime_api_server& server_;
   std::mutex mutex_;
+  std::condition_variable answered_;
+  std::size_t invoked_ = 0;
+  std::optional<invocation> refusal_;  // a failed invocation to answer with, once refusing
   std::unordered_map<std::string, std::uint64_t> waiting_;  // request id → invoker's connection
   std::vector<invocation> ready_;
   std::string address_;

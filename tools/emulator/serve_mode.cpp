@@ -6,6 +6,12 @@
 #include "invoke_endpoint.hpp"
 
 namespace lambda::emulator {
+namespace {
+
+// How long the last answers get to reach their invokers before the emulator exits.
+constexpr auto answer_grace = std::chrono::seconds(2);
+
+}  // namespace
 
 int run_serve(const cli_options& options) {
   emulator_session session(options);
@@ -34,14 +40,15 @@ int run_serve(const cli_options& options) {
     }
     if (!died && session.bootstrap_exit()) {
       died = true;
-      stopped_because = session.fail_after_bootstrap_exit();
+      auto failure = session.describe_bootstrap_exit();
+      // Refusing first: an invoke queued after the failing below would wait for ever.
+      endpoint.refuse(failure.error_type, failure.message);
+      session.server().fail_unfinished(failure.error_type, failure.message);
+      stopped_because = failure.summary;
     }
-    // Once the bootstrap is gone, stay only until its invokers have had their failures.
-    if (died) {
-      auto s = session.server().stats();
-      if (s.queued == 0 && s.running == 0 && session.take_finished().empty()) break;
-    }
+    if (died && count == endpoint.invoked()) break;
   }
+  endpoint.wait_answered(answer_grace);
   session.print_summary(stats.summary(std::chrono::steady_clock::now() - started), stopped_because);
   return died ? 1 : 0;
 }

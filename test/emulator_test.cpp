@@ -1,0 +1,325 @@
+// lambda-emulator end to end: the real program driving the example bootstraps.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <lambda/json.hpp>
+
+#include "../tools/emulator/child_process.hpp"
+#include "support/raw_http_client.hpp"
+
+namespace lambda::emulator {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto wait = 60s;
+
+const std::string build_dir = LAMBDA_TEST_BUILD_DIR;
+const std::string emulator = build_dir + "/lambda-emulator";
+const std::string echo = build_dir + "/examples/echo/bootstrap";
+const std::string hello = build_dir + "/examples/hello/bootstrap";
+const std::string probe = build_dir + "/test/functions/probe/bootstrap";
+
+// A bootstrap in bash (its /dev/tcp is the HTTP client): takes one event, then dies by SIGSEGV.
+const std::string crashing_runtime = R"(
+IFS=: read -r host port <<< "$AWS_LAMBDA_RUNTIME_API"
+exec 3<>"/dev/tcp/$host/$port"
+printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+read -r status <&3
+kill -SEGV $$
+)";
+
+class temp_file {
+ public:
+  explicit temp_file(const std::string& text) {
+    char name[] = "/tmp/emulator-test-XXXXXX";
+    int fd = ::mkstemp(name);
+    path_ = name;
+    ::close(fd);
+    std::ofstream(path_) << text;
+  }
+  ~temp_file() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct run_result {
+  exit_status status;
+  std::vector<std::string> lines;  // stdout
+  std::string err;
+};
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> environment(std::vector<std::string> extra = {}) {
+  extra.push_back("PATH=/usr/bin:/bin");
+  return extra;
+}
+
+run_result run(std::vector<std::string> args, std::vector<std::string> env = {}) {
+  args.insert(args.begin(), emulator);
+  child_process child({.argv = args, .env = environment(std::move(env))});
+  auto status = child.wait_exit(wait);
+  if (!status) {
+    ADD_FAILURE() << "the emulator did not finish";
+    return {};
+  }
+  // Both pipes are drained once they close, which follows the exit at once.
+  child.wait_output(child_process::stream::err, "\n", 1s);
+  return {*status, split_lines(child.stdout_text()), child.stderr_text()};
+}
+
+std::string field(const std::string& line, const std::string& pointer) {
+  auto value = json::find(line, pointer);
+  return value ? std::string(*value) : "<" + pointer + " missing in " + line + ">";
+}
+
+std::string text_field(const std::string& line, const std::string& pointer) {
+  return json::find_string(line, pointer).value_or("<" + pointer + " missing in " + line + ">");
+}
+
+TEST(Emulator, BatchAtConcurrencyOneAnswersEachLineInOrderWithItsExactBytes) {
+  std::vector<std::string> events = {
+      R"({"n":1})", R"({"text":"caf\u00e9 \"quoted\" \\ \n"})", R"([1,2.5e10,-0,true,null])",
+      R"("just a string")", R"({"nested":{"deep":[{"a":{}}]}})"};
+  std::string file_text;
+  for (const auto& e : events) file_text += e + "\n";
+  temp_file file(file_text);
+  auto result = run({"--events", file.path(), "--", echo});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), events.size()) << result.err;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string& line = result.lines[i];
+    EXPECT_EQ(field(line, "/line"), std::to_string(i + 1));
+    EXPECT_EQ(text_field(line, "/status"), "ok");
+    EXPECT_EQ(field(line, "/response"), events[i]);
+  }
+  EXPECT_NE(result.err.find("5 invocations, 0 failed"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("after SIGTERM"), std::string::npos) << result.err;
+}
+
+TEST(Emulator, BatchAtConcurrencyEightKeepsInputOrderWhateverOrderAnswersCome) {
+  // Earlier events sleep longer, so answers come back in roughly reverse order.
+  std::string file_text;
+  std::vector<std::string> events;
+  for (int i = 0; i < 16; ++i) {
+    events.push_back(R"({"sleep_ms":)" + std::to_string((16 - i) * 10) + R"(,"i":)" + std::to_string(i) + "}");
+    file_text += events.back() + "\r\n";
+  }
+  temp_file file(file_text);
+  auto result = run({"--concurrency", "8", "--events", file.path(), "--", echo});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), events.size()) << result.err;
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(field(result.lines[i], "/response"), events[i]);
+}
+
+TEST(Emulator, ConcurrencyEightRunsEightInvocationsAtOnce) {
+  std::string file_text;
+  for (int i = 0; i < 8; ++i) file_text += "{\"barrier\":8}\n";
+  temp_file file(file_text);
+  auto result = run({"--concurrency", "8", "--events", file.path(), "--", probe},
+                    {"PROBE_MODE=concurrent"});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), 8u);
+  for (const auto& line : result.lines) EXPECT_EQ(text_field(line, "/status"), "ok") << line;
+}
+
+TEST(Emulator, RepeatSendsTheEventsAgain) {
+  temp_file file("{\"a\":1}\n\n{\"b\":2}\n");
+  auto result = run({"--repeat", "3", "--events", file.path(), "--", echo});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(field(result.lines[i], "/line"), i % 2 == 0 ? "1" : "3");
+    EXPECT_EQ(field(result.lines[i], "/response"), i % 2 == 0 ? R"({"a":1})" : R"({"b":2})");
+  }
+}
+
+TEST(Emulator, ErrorsAreShownWithTheirTypeAndMessage) {
+  temp_file file("{\"fail\":true}\n{\"ok\":1}\n");
+  auto result = run({"--events", file.path(), "--", echo});
+  EXPECT_EQ(result.status.code, 1);
+  ASSERT_EQ(result.lines.size(), 2u) << result.err;
+  EXPECT_EQ(text_field(result.lines[0], "/status"), "error");
+  EXPECT_EQ(text_field(result.lines[0], "/errorType"), "Function.RuntimeError") << result.lines[0];
+  EXPECT_EQ(text_field(result.lines[0], "/errorMessage"), "requested failure");
+  EXPECT_EQ(text_field(result.lines[1], "/status"), "ok");
+  EXPECT_NE(result.err.find("2 invocations, 1 failed"), std::string::npos) << result.err;
+}
+
+TEST(Emulator, TimedOutInvocationsAreReportedAndTheirLateAnswerGets410) {
+  // At concurrency 1 the second event is taken only after the late answer was posted.
+  temp_file file("{\"sleep_ms\":300}\n{\"after\":1}\n");
+  auto result = run({"--timeout", "0.1", "--events", file.path(), "--", echo});
+  EXPECT_EQ(result.status.code, 1);
+  ASSERT_EQ(result.lines.size(), 2u) << result.err;
+  EXPECT_EQ(text_field(result.lines[0], "/status"), "timeout");
+  EXPECT_EQ(text_field(result.lines[0], "/errorType"), "Sandbox.Timedout");
+  EXPECT_EQ(text_field(result.lines[0], "/errorMessage"), "Task timed out after 0.10 seconds");
+  EXPECT_EQ(text_field(result.lines[1], "/status"), "ok");
+  EXPECT_NE(result.err.find("1 answer came after the timeout and got 410 Gone"), std::string::npos) << result.err;
+}
+
+TEST(Emulator, ABootstrapThatCrashesFailsItsInvocationWithExitError) {
+  temp_file file("{\"a\":1}\n{\"b\":2}\n");
+  auto result = run({"--events", file.path(), "--", "/bin/bash", "-c", crashing_runtime});
+  EXPECT_EQ(result.status.code, 1);
+  ASSERT_EQ(result.lines.size(), 2u) << result.err;
+  EXPECT_EQ(text_field(result.lines[0], "/errorType"), "Runtime.ExitError");
+  EXPECT_NE(text_field(result.lines[0], "/errorMessage").find("SIGSEGV"), std::string::npos) << result.lines[0];
+  EXPECT_EQ(text_field(result.lines[1], "/status"), "not_run");
+  EXPECT_NE(result.err.find("bootstrap: killed by signal 11 (SIGSEGV)"), std::string::npos) << result.err;
+}
+
+TEST(Emulator, InitErrorsAreReportedAsInitFailures) {
+  temp_file file("{\"a\":1}\n");
+  auto result = run({"--events", file.path(), "--", probe}, {"PROBE_INIT=throw"});
+  EXPECT_EQ(result.status.code, 1);
+  ASSERT_EQ(result.lines.size(), 1u) << result.err;
+  EXPECT_EQ(text_field(result.lines[0], "/status"), "error");
+  EXPECT_EQ(text_field(result.lines[0], "/errorMessage"), "cannot reach the database");
+  EXPECT_NE(result.err.find("after an init error"), std::string::npos) << result.err;
+}
+
+TEST(Emulator, MalformedEventLinesAreReportedAndNothingIsSent) {
+  temp_file marker("");
+  std::remove(marker.path().c_str());
+  temp_file file("{\"ok\":1}\n{\"a\":1,}\n[1,2]\n{'single':1}\n");
+  auto result = run({"--events", file.path(), "--", "/bin/sh", "-c", "touch " + marker.path()});
+  EXPECT_EQ(result.status.code, 2);
+  EXPECT_TRUE(result.lines.empty());
+  EXPECT_NE(result.err.find(file.path() + ":2: not a JSON document (trailing comma"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(file.path() + ":4: not a JSON document"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find(":3:"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("no event was sent"), std::string::npos);
+  EXPECT_NE(::access(marker.path().c_str(), F_OK), 0) << "the bootstrap was started";
+}
+
+TEST(Emulator, AMissingOrNonExecutableBootstrapIsAClearError) {
+  temp_file file("{}\n");
+  auto missing = run({"--events", file.path(), "--", "/nonexistent/bootstrap"});
+  EXPECT_EQ(missing.status.code, 2);
+  EXPECT_NE(missing.err.find("cannot start /nonexistent/bootstrap: No such file or directory"), std::string::npos)
+      << missing.err;
+  auto not_executable = run({"--events", file.path(), "--", file.path()});
+  EXPECT_EQ(not_executable.status.code, 2);
+  EXPECT_NE(not_executable.err.find("Permission denied"), std::string::npos) << not_executable.err;
+}
+
+TEST(Emulator, BadUsageIsExplained) {
+  auto no_bootstrap = run({"--events", "x"});
+  EXPECT_EQ(no_bootstrap.status.code, 2);
+  EXPECT_NE(no_bootstrap.err.find("after '--'"), std::string::npos);
+  EXPECT_NE(no_bootstrap.err.find("usage:"), std::string::npos);
+  auto bad_count = run({"--concurrency", "0", "--", echo});
+  EXPECT_NE(bad_count.err.find("--concurrency wants a whole number from 1 to 1600"), std::string::npos);
+  auto public_address = run({"--serve", "0.0.0.0:9000", "--", echo});
+  EXPECT_EQ(public_address.status.code, 2);
+  EXPECT_NE(public_address.err.find("not a numeric loopback address"), std::string::npos) << public_address.err;
+}
+
+class served_emulator {
+ public:
+  explicit served_emulator(std::vector<std::string> args) {
+    args.insert(args.begin(), {emulator, "--serve", "127.0.0.1:0"});
+    child_ = std::make_unique<child_process>(child_options{.argv = args, .env = environment()});
+    const std::string marker = "http://";
+    if (!child_->wait_output(child_process::stream::err, "/invocations\n", wait)) return;
+    std::string err = child_->stderr_text();
+    auto at = err.find(marker) + marker.size();
+    address_ = err.substr(at, err.find('/', at) - at);
+  }
+  const std::string& address() const { return address_; }
+  child_process& process() { return *child_; }
+
+ private:
+  std::unique_ptr<child_process> child_;
+  std::string address_;
+};
+
+std::string invoke_request(const std::string& body) {
+  return test::post_request("/2015-03-31/functions/function/invocations", body);
+}
+
+TEST(Emulator, ServeModeAnswersConcurrentClientsAndQueuesTheOverflow) {
+  served_emulator served({"--concurrency", "2", "--", echo});
+  ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
+  std::vector<std::unique_ptr<test::raw_http_client>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<test::raw_http_client>(served.address()));
+    clients.back()->send(invoke_request(R"({"sleep_ms":50,"client":)" + std::to_string(i) + "}"));
+  }
+  for (int i = 0; i < 6; ++i) {
+    auto answer = clients[static_cast<std::size_t>(i)]->read_answer(wait);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->body, R"({"sleep_ms":50,"client":)" + std::to_string(i) + "}");
+    EXPECT_FALSE(answer->has_header("X-Amz-Function-Error"));
+    EXPECT_FALSE(answer->header("X-Amzn-RequestId").empty());
+  }
+  clients[0]->send(invoke_request(R"({"fail":true})"));
+  auto failed = clients[0]->read_answer(wait);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 200);
+  EXPECT_EQ(failed->header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(text_field(failed->body, "/errorMessage"), "requested failure");
+
+  clients[1]->send("GET /2015-03-31/functions/function/invocations HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(clients[1]->read_answer(wait)->status, 405);
+  clients[1]->send(test::post_request("/elsewhere", "{}"));
+  EXPECT_EQ(clients[1]->read_answer(wait)->status, 404);
+
+  served.process().signal(SIGINT);
+  auto status = served.process().wait_exit(wait);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 0) << served.process().stderr_text();
+  EXPECT_TRUE(served.process().wait_output(child_process::stream::err, "7 invocations, 1 failed", wait))
+      << served.process().stderr_text();
+  EXPECT_EQ(split_lines(served.process().stdout_text()).size(), 7u);
+}
+
+TEST(Emulator, ServeModeTimesOutAnInvocation) {
+  served_emulator served({"--timeout", "0.1", "--", echo});
+  ASSERT_FALSE(served.address().empty());
+  test::raw_http_client client(served.address());
+  client.send(invoke_request(R"({"sleep_ms":300})"));
+  auto answer = client.read_answer(wait);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(text_field(answer->body, "/errorType"), "Sandbox.Timedout");
+  EXPECT_EQ(text_field(answer->body, "/errorMessage"), "Task timed out after 0.10 seconds");
+}
+
+TEST(Emulator, ServeModeStopsWhenTheBootstrapDies) {
+  served_emulator served({"--", "/bin/bash", "-c", crashing_runtime});
+  ASSERT_FALSE(served.address().empty());
+  test::raw_http_client client(served.address());
+  client.send(invoke_request("{}"));
+  auto answer = client.read_answer(wait);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(text_field(answer->body, "/errorType"), "Runtime.ExitError");
+  auto status = served.process().wait_exit(wait);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+}
+
+}  // namespace
+}  // namespace lambda::emulator
