@@ -1,6 +1,5 @@
 #include "http_connection.hpp"
 
-#include <netdb.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -14,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "http_hosts.hpp"
 #include "http_request_head.hpp"
 #include "http_socket.hpp"
 
@@ -93,10 +93,21 @@ result connection::exchange(call& c, response& out) {
 }
 
 result connection::open(call& c) {
+  std::vector<host_address> targets;
+  if (endpoint_.address_size > 0) {
+    targets.push_back({endpoint_.address, endpoint_.address_size});
+  } else {
+    targets = resolve_host(endpoint_.host, endpoint_.port);
+    if (targets.empty()) {
+      return {error_kind::connect_failed, "cannot resolve " + endpoint_.host +
+                                              ": host names are looked up in /etc/hosts only (the Runtime "
+                                              "API is always local); use an IP address"};
+    }
+  }
   const auto give_up_at = clock::now() + options_.retry_budget;
   clock::duration delay = options_.first_backoff;
   for (;;) {
-    result r = connect_once(c);
+    result r = connect_once(c, targets);
     if (r.error != error_kind::connect_failed) return r;
     const auto now = clock::now();
     if (now >= give_up_at) {
@@ -109,26 +120,13 @@ result connection::open(call& c) {
   }
 }
 
-result connection::connect_once(call& c) {
-  if (endpoint_.address_size > 0)
-    return connect_to(c, reinterpret_cast<const sockaddr*>(&endpoint_.address),
-                      endpoint_.address_size);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const int status =
-      getaddrinfo(endpoint_.host.c_str(), std::to_string(endpoint_.port).c_str(), &hints, &found);
-  if (status != 0)
-    return {error_kind::connect_failed,
-            "cannot resolve " + endpoint_.host + ": " + gai_strerror(status)};
+// Tries each address in turn, as the hosts file lists them.
+result connection::connect_once(call& c, const std::vector<host_address>& targets) {
   result r;
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    r = connect_to(c, a->ai_addr, a->ai_addrlen);
+  for (const auto& target : targets) {
+    r = connect_to(c, reinterpret_cast<const sockaddr*>(&target.address), target.size);
     if (r.error != error_kind::connect_failed) break;
   }
-  freeaddrinfo(found);
   return r;
 }
 

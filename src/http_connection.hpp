@@ -24,8 +24,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http_endpoint.hpp"
+#include "http_hosts.hpp"
 #include "http_parser.hpp"
 
 namespace lambda::http {
@@ -106,7 +108,7 @@ class connection {
 
   result exchange(call& c, response& out);
   result open(call& c);
-  result connect_once(call& c);
+  result connect_once(call& c, const std::vector<host_address>& targets);
   result connect_to(call& c, const sockaddr* address, socklen_t size);
   result back_off(call& c, clock::duration delay);
   result write_request(call& c);

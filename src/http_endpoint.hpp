@@ -20,8 +20,8 @@ struct endpoint {
   std::string host;       // without brackets: "127.0.0.1", "::1", "localhost"
   std::uint16_t port = 0;
   std::string authority;  // as given, for the Host header
-  // An IP literal is kept as its socket address: it never goes through the resolver, which in a
-  // static glibc binary needs NSS libraries at run time. Empty (size 0) for a host name.
+  // An IP literal is kept as its socket address. Empty (size 0) for a host name, which the
+  // connection looks up in /etc/hosts when it connects (see http_hosts.hpp: no resolver).
   sockaddr_storage address{};
   socklen_t address_size = 0;
 };

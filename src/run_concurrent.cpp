@@ -50,7 +50,6 @@ int run_inline(detail::runtime_api& init_api, const http::endpoint& endpoint, co
 // A fatal error goes into the slot and stops every other RIC.
 void ric_thread(unsigned id, const handler& handle, const http::endpoint& endpoint, std::stop_source stop,
                 std::latch& started, std::latch& ended, detail::error_slot& errors) {
-  pthread_setname_np(pthread_self(), ("ric-" + std::to_string(id)).c_str());  // for top, gdb, tests
   started.wait();
   detail::runtime_api api(endpoint, {});
   std::stop_callback wake_poll(stop.get_token(), [&api] { api.interrupt(); });
@@ -85,6 +84,8 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
       for (unsigned id = 1; id <= rics; ++id) {
         threads.emplace_back(ric_thread, id, std::cref(handlers[shared ? 0 : id - 1]), std::cref(endpoint), stop,
                              std::ref(started), std::ref(ended), std::ref(errors));
+        // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
+        pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
       }
     } catch (const std::system_error& e) {
       start_error = "could not start RIC " + std::to_string(threads.size() + 1) + " of " + std::to_string(rics) +

@@ -40,7 +40,9 @@ shutdown_watch::shutdown_watch(int signal_fd, std::stop_source stop, std::chrono
       stop_(std::move(stop)),
       grace_(grace),
       errors_(errors),
-      thread_([this](std::stop_token finished) { watch(finished); }) {}
+      thread_([this](std::stop_token finished) { watch(finished); }) {
+  pthread_setname_np(thread_.native_handle(), "lambda-stop");
+}
 
 shutdown_watch::~shutdown_watch() {
   thread_.request_stop();
@@ -49,7 +51,6 @@ shutdown_watch::~shutdown_watch() {
 }
 
 void shutdown_watch::watch(std::stop_token finished) {
-  pthread_setname_np(pthread_self(), "lambda-stop");
   auto wake = [this] {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(wake_fd_, &one, sizeof one);
