@@ -145,6 +145,29 @@ TEST(concurrent_shared, one_thread_safe_handler_serves_every_ric) {
   expect_clean_stop(function);
 }
 
+TEST(concurrent_per_ric_state, each_ric_counts_its_own_invocations) {
+  runtime_api_server server;
+  auto function = start_function(example("per-ric-state"), server.address(), {"AWS_LAMBDA_MAX_CONCURRENCY=4"});
+  ASSERT_TRUE(server.wait_parked(4, patience));
+  std::map<std::int64_t, std::vector<std::int64_t>> counts_by_ric;
+  for (int i = 0; i < 40; ++i) {
+    auto done = server.wait_finished(server.enqueue({.payload = "{}"}), patience);
+    ASSERT_TRUE(done && done->answer);
+    const auto& body = done->answer->body;
+    counts_by_ric[lambda::json::find_int(body, "/ric").value_or(0)].push_back(
+        lambda::json::find_int(body, "/invocations_on_this_ric").value_or(0));
+  }
+  std::int64_t total_invocations = 0;
+  for (const auto& [ric, counts] : counts_by_ric) {
+    EXPECT_GE(ric, 1);
+    EXPECT_LE(ric, 4);
+    for (std::size_t i = 0; i < counts.size(); ++i) EXPECT_EQ(counts[i], static_cast<std::int64_t>(i + 1));
+    total_invocations += static_cast<std::int64_t>(counts.size());
+  }
+  EXPECT_EQ(total_invocations, 40);
+  expect_clean_stop(function);
+}
+
 TEST(concurrent_context, carries_the_trace_id_and_never_sets_the_process_variable) {
   runtime_api_server server;
   auto function = start_function(test_function("probe"), server.address(), concurrent_env("2"));

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,44 @@ TEST_F(runtime, a_throwing_handler_posts_an_error_and_the_loop_goes_on) {
   EXPECT_EQ(error.content_type, "application/json");
   EXPECT_EQ(error.body, R"({"errorMessage":"requested failure","errorType":"std::runtime_error","stackTrace":[]})");
   EXPECT_EQ(answer_of(server, next).body, R"({"after":1})");
+}
+
+// Every stdout line of a JSON-logging function, as (requestId, level, message, errorType).
+struct log_line {
+  std::string request_id, level, message, error_type, error_message;
+};
+
+std::vector<log_line> json_lines(const std::string& out) {
+  std::vector<log_line> lines;
+  std::size_t start = 0;
+  for (auto end = out.find('\n'); end != std::string::npos; start = end + 1, end = out.find('\n', start)) {
+    std::string_view line(out.data() + start, end - start);
+    EXPECT_TRUE(lambda::json::is_valid(line)) << line;
+    lines.push_back({field(line, "/requestId"), field(line, "/level"), field(line, "/message"),
+                     field(line, "/errorType"), field(line, "/errorMessage")});
+  }
+  return lines;
+}
+
+TEST_F(runtime, echo_logs_one_record_per_invocation_and_one_error_record_per_failure) {
+  auto ok = server.enqueue({.payload = R"({"n":1})"});
+  auto failing = server.enqueue({.payload = R"({"fail":true})"});
+  auto function = start_function(example("echo"), server.address(), {"AWS_LAMBDA_LOG_FORMAT=json"});
+  answer_of(server, ok);
+  answer_of(server, failing);
+  ASSERT_TRUE(server.wait_parked(1, patience));
+  function.signal(SIGTERM);
+  ASSERT_TRUE(function.wait_exit(patience));
+
+  std::map<std::string, std::vector<log_line>> by_request;
+  for (auto& line : json_lines(function.stdout_text())) by_request[line.request_id].push_back(line);
+  ASSERT_EQ(by_request[ok].size(), 1u);
+  EXPECT_EQ(by_request[ok][0].level, "INFO");
+  EXPECT_EQ(by_request[ok][0].message, "echoing 7 bytes");
+  ASSERT_EQ(by_request[failing].size(), 2u);
+  EXPECT_EQ(by_request[failing][1].level, "ERROR");
+  EXPECT_EQ(by_request[failing][1].error_type, "std::runtime_error");
+  EXPECT_EQ(by_request[failing][1].error_message, "requested failure");
 }
 
 TEST_F(runtime, exceptions_of_every_kind_and_returned_failures_become_error_posts) {
