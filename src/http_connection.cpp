@@ -280,6 +280,13 @@ result connection::read_body(call& c, const response_head& head, std::size_t hea
   std::size_t body_end = head_size;
   bool surplus = false;
   result r;
+  if (kind == body_kind::length && *head.body.content_length > options_.max_body) {
+    // Nothing of the body was read, so the head is still whole: the caller may use its status
+    // and headers to answer for the body it cannot have.
+    out.status = head.status;
+    out.headers = head.headers;
+    return body_too_large(*head.body.content_length);
+  }
   if (kind == body_kind::length) {
     r = read_sized(c, head_size, *head.body.content_length, body_end);
   } else if (kind == body_kind::chunked) {
@@ -299,7 +306,6 @@ result connection::read_body(call& c, const response_head& head, std::size_t hea
 
 result connection::read_sized(call& c, std::size_t head_size, std::uint64_t length,
                               std::size_t& body_end) {
-  if (length > options_.max_body) return body_too_large(length);
   body_end = head_size + static_cast<std::size_t>(length);
   if (body_end > capacity_) grow(body_end);  // once, to fit: the body is received in place
   while (filled_ < body_end) {

@@ -91,7 +91,8 @@ class connection {
   // Sends `req`, reads the whole answer into `out`. Connects (lazily) and reconnects as needed:
   // a reused connection found closed before any byte of the answer arrived gets the request
   // once more. Throws std::invalid_argument for a method, target or header that would break
-  // the request's framing (CR, LF, ...).
+  // the request's framing (CR, LF, ...). An answer whose declared Content-Length is over
+  // max_body fails with too_large, but `out` keeps its status and headers.
   result send(const request& req, response& out);
 
   // Thread-safe, callable from any thread: wakes the interruptible request in progress and makes

@@ -48,6 +48,13 @@ ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& opti
     auto polled = api.next(inv);
     if (polled.status == api_status::interrupted) return {};
     if (polled.status == api_status::fatal) return {true, std::move(polled.reason)};
+    if (polled.status == api_status::too_large) {
+      log::error("{}", polled.reason);
+      auto failed = api.fail(inv.ctx, "Runtime.EventTooLarge", polled.reason);
+      if (failed.status == api_status::fatal) return {true, std::move(failed.reason)};
+      if (failed.status != api_status::ok) log::warn("{}", failed.reason);
+      continue;
+    }
     if (polled.status == api_status::skipped) {
       log::error("{}", polled.reason);
       continue;

@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <limits>
 
+#include <lambda/log.hpp>
+
 #include "error_report.hpp"
+#include "http_chars.hpp"
 
 namespace lambda::detail {
 namespace {
@@ -34,6 +37,19 @@ std::string status_reason(std::string_view call, std::string_view id, const http
   return reason;
 }
 
+// The context from /next's headers. Its views point into the answer's buffer.
+void read_context(const http::response& answer, context& ctx) {
+  ctx.request_id = answer.header("Lambda-Runtime-Aws-Request-Id");
+  ctx.invoked_function_arn = answer.header("Lambda-Runtime-Invoked-Function-Arn");
+  ctx.trace_id = answer.header("Lambda-Runtime-Trace-Id");
+  ctx.client_context = answer.header("Lambda-Runtime-Client-Context");
+  ctx.cognito_identity = answer.header("Lambda-Runtime-Cognito-Identity");
+  ctx.tenant_id = answer.header("Lambda-Runtime-Aws-Tenant-Id");
+  ctx.invocation_id = answer.header("Lambda-Runtime-Invocation-Id");
+  ctx.content_type = answer.header("Content-Type");
+  ctx.deadline_ms = parse_deadline(answer.header("Lambda-Runtime-Deadline-Ms"));
+}
+
 }  // namespace
 
 bool is_valid_request_id(std::string_view id) noexcept {
@@ -52,35 +68,40 @@ runtime_api::runtime_api(const http::endpoint& endpoint, const http::connection_
 api_result runtime_api::next(invocation& out) {
   const http::header headers[] = {{"User-Agent", user_agent}};
   const http::request request{.method = "GET", .target = next_path, .headers = headers, .interruptible = true};
+  out = {};
   if (auto sent = connection_.send(request, answer_); !sent) {
     switch (sent.error) {
       case http::error_kind::interrupted: return {api_status::interrupted, {}};
       case http::error_kind::connect_failed: return {api_status::fatal, "GET /next: " + sent.message};
-      default: return {api_status::poll_failed, "GET /next: " + sent.message};
+      case http::error_kind::too_large:
+        // The head arrived whole: the invocation can still be failed, so it is not lost.
+        if (answer_.status != 200) break;
+        read_context(answer_, out.ctx);
+        if (!is_valid_request_id(out.ctx.request_id)) break;
+        return {api_status::too_large, "GET /next: " + sent.message};
+      default: break;
     }
+    return {api_status::poll_failed, "GET /next: " + sent.message};
   }
   if (answer_.status != 200) return {api_status::fatal, status_reason("GET /next", {}, answer_)};
 
-  context& ctx = out.ctx;
-  ctx.request_id = answer_.header("Lambda-Runtime-Aws-Request-Id");
-  ctx.invoked_function_arn = answer_.header("Lambda-Runtime-Invoked-Function-Arn");
-  ctx.trace_id = answer_.header("Lambda-Runtime-Trace-Id");
-  ctx.client_context = answer_.header("Lambda-Runtime-Client-Context");
-  ctx.cognito_identity = answer_.header("Lambda-Runtime-Cognito-Identity");
-  ctx.tenant_id = answer_.header("Lambda-Runtime-Aws-Tenant-Id");
-  ctx.invocation_id = answer_.header("Lambda-Runtime-Invocation-Id");
-  ctx.content_type = answer_.header("Content-Type");
-  ctx.deadline_ms = parse_deadline(answer_.header("Lambda-Runtime-Deadline-Ms"));
+  read_context(answer_, out.ctx);
   out.event = answer_.body;
-  if (!is_valid_request_id(ctx.request_id)) {
+  if (!is_valid_request_id(out.ctx.request_id)) {
     std::string reason = "GET /next gave an invocation with ";
-    reason.append(ctx.request_id.empty() ? "no request id" : "an invalid request id");
+    reason.append(out.ctx.request_id.empty() ? "no request id" : "an invalid request id");
     return {api_status::skipped, reason.append(": it cannot be answered")};
   }
   return {};
 }
 
 api_result runtime_api::respond(const context& ctx, std::string_view payload, std::string_view content_type) {
+  if (!http::chars::all_field_bytes(content_type)) {
+    // It cannot go into a header; failing the invocation is better than leaving it unanswered.
+    const std::string_view why = "the handler's content type holds control characters (CR, LF, ...)";
+    log::error("invocation failed").field("errorType", "Runtime.InvalidContentType").field("errorMessage", why);
+    return fail(ctx, "Runtime.InvalidContentType", why);
+  }
   return post("/response", &ctx, payload, content_type, {});
 }
 

@@ -23,6 +23,7 @@ enum class api_status {
   rejected,     // a 4xx answer to a post (the invocation is settled; logged, the loop goes on)
   skipped,      // /next gave an invocation the runtime cannot answer (logged; wait for the next)
   poll_failed,  // /next broke in transport (connection cut mid-answer, malformed): poll again
+  too_large,    // /next gave an invocation whose event is over the body limit: fail it
   interrupted,  // the long poll was ended by a stop request
   fatal,        // the Runtime API is gone or answered 500: the process must end
 };

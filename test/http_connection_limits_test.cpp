@@ -39,10 +39,11 @@ http_test_server::script answer_then_expect_close(std::string answer, std::atomi
 }
 
 // Sends `get` to a server answering `bad` on the first connection: expects `kind`, the
-// connection closed, and the next send served by a new connection.
+// connection closed, and the next send served by a new connection. `status` is what the failed
+// answer still reports (0: nothing).
 void expect_failure_then_recovery(const std::string& bad, error_kind kind,
                                   std::string_view message_part,
-                                  connection_options options = {}) {
+                                  connection_options options = {}, int status = 0) {
   std::atomic<bool> closed{false};
   http_test_server server({answer_then_expect_close(bad, closed), answer_each({http_ok("fine")})});
   connection conn(endpoint_at(server.address()), options);
@@ -50,7 +51,7 @@ void expect_failure_then_recovery(const std::string& bad, error_kind kind,
   result r = conn.send(get, out);
   EXPECT_EQ(r.error, kind) << r.message;
   EXPECT_NE(r.message.find(message_part), std::string::npos) << r.message;
-  EXPECT_EQ(out.status, 0);
+  EXPECT_EQ(out.status, status);
   r = conn.send(get, out);
   ASSERT_TRUE(r) << r.message;
   EXPECT_EQ(out.body, "fine");
@@ -77,10 +78,19 @@ connection_options small_bodies() {
   return options;
 }
 
-TEST(ConnectionLimits, SizedBodyOverTheLimitIsTooLarge) {
+// The head of an answer whose declared body is too large stays readable: the runtime fails the
+// invocation it names instead of losing it.
+TEST(ConnectionLimits, SizedBodyOverTheLimitIsTooLargeButKeepsItsHead) {
   expect_failure_then_recovery(http_ok(std::string(1001, 'b')), error_kind::too_large,
                                "has a body of 1001 bytes or more, over the limit of 1000",
-                               small_bodies());
+                               small_bodies(), 200);
+  http_test_server server({answer_each({"HTTP/1.1 200 OK\r\nX-Id: 42\r\nContent-Length: 5000\r\n\r\n"})});
+  connection conn(endpoint_at(server.address()), small_bodies());
+  response out;
+  EXPECT_EQ(conn.send(get, out).error, error_kind::too_large);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.header("x-id"), "42");
+  EXPECT_TRUE(out.body.empty());
 }
 
 TEST(ConnectionLimits, SizedBodyAtTheLimitIsAccepted) {

@@ -110,6 +110,29 @@ TEST_F(runtime, a_6_mb_payload_round_trips) {
   EXPECT_TRUE(answer.body == big);
 }
 
+TEST_F(runtime, an_event_over_the_body_limit_is_failed_not_lost) {
+  auto oversized = server.enqueue({.payload = "\"" + std::string(17 << 20, 'x') + "\""});
+  auto next = server.enqueue({.payload = R"({"after":1})"});
+  auto function = start_function(example("echo"), server.address());
+  auto error = answer_of(server, oversized);
+  EXPECT_EQ(error.kind, post_kind::error);
+  EXPECT_EQ(error.error_type, "Runtime.EventTooLarge");
+  EXPECT_NE(field(error.body, "/errorMessage").find("over the limit"), std::string::npos) << error.body;
+  EXPECT_EQ(answer_of(server, next).body, R"({"after":1})");
+}
+
+TEST_F(runtime, a_content_type_that_cannot_be_sent_fails_the_invocation) {
+  auto bad = server.enqueue({.payload = R"({"body":"hi","content_type":"text/plain\r\nX-Injected: 1"})"});
+  auto good = server.enqueue({.payload = R"({"body":"hi","content_type":"text/html"})"});
+  auto function = start_function(test_function("probe"), server.address());
+  auto error = answer_of(server, bad);
+  EXPECT_EQ(error.kind, post_kind::error);
+  EXPECT_EQ(error.error_type, "Runtime.InvalidContentType");
+  auto answer = answer_of(server, good);
+  EXPECT_EQ(answer.body, "hi");
+  EXPECT_EQ(answer.content_type, "text/html");
+}
+
 TEST_F(runtime, a_throwing_handler_posts_an_error_and_the_loop_goes_on) {
   auto failing = server.enqueue({.payload = R"({"fail":true})"});
   auto next = server.enqueue({.payload = R"({"after":1})"});
