@@ -1,8 +1,8 @@
 #include "http_endpoint.hpp"
 
-#include <arpa/inet.h>
+#include "http_hosts.hpp"
 
-#include <cstring>
+
 #include <utility>
 
 namespace lambda::http {
@@ -42,26 +42,6 @@ bool is_host_name(std::string_view name) {
   return !all_digits_and_dots;
 }
 
-bool set_numeric_address(const std::string& host, std::uint16_t port, endpoint& out) {
-  sockaddr_in v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(port);
-    std::memcpy(&out.address, &v4, sizeof v4);
-    out.address_size = sizeof v4;
-    return true;
-  }
-  sockaddr_in6 v6{};
-  if (inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    std::memcpy(&out.address, &v6, sizeof v6);
-    out.address_size = sizeof v6;
-    return true;
-  }
-  return false;
-}
-
 bool reject(std::string& error, std::string_view text, std::string_view why) {
   error.clear();
   error += '"';
@@ -87,13 +67,18 @@ bool parse_endpoint(std::string_view text, endpoint& out, std::string& error) {
     return reject(error, text, "the port must be a number from 1 to 65535");
   parsed.host = std::string(host);
   parsed.authority = std::string(text);
-  const bool numeric = set_numeric_address(parsed.host, parsed.port, parsed);
-  const bool ipv6 = numeric && parsed.address.ss_family == AF_INET6;
+  host_address literal;
+  const bool numeric = parse_ip_address(parsed.host, parsed.port, literal);
+  const bool ipv6 = numeric && literal.address.ss_family == AF_INET6;
   if (bracketed && !ipv6) return reject(error, text, "the text in brackets is not an IPv6 address");
   if (!bracketed && ipv6)
     return reject(error, text, "an IPv6 address must be written in brackets, as [::1]:9001");
   if (!numeric && !is_host_name(host))
     return reject(error, text, "the host is neither an IP address nor a host name");
+  if (numeric) {
+    parsed.address = literal.address;
+    parsed.address_size = literal.size;
+  }
   out = std::move(parsed);
   return true;
 }

@@ -24,26 +24,6 @@ std::string read_file(const char* path) {
   return text;
 }
 
-bool parse_address(std::string_view text, std::uint16_t port, host_address& out) {
-  const std::string address(text);
-  auto& v4 = reinterpret_cast<sockaddr_in&>(out.address);
-  auto& v6 = reinterpret_cast<sockaddr_in6&>(out.address);
-  out.address = {};
-  if (inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(port);
-    out.size = sizeof v4;
-    return true;
-  }
-  if (inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    out.size = sizeof v6;
-    return true;
-  }
-  return false;
-}
-
 // Splits off the next blank-separated word of `line`.
 std::string_view next_word(std::string_view& line) {
   const auto start = line.find_first_not_of(" \t\r");
@@ -57,6 +37,28 @@ std::string_view next_word(std::string_view& line) {
 
 }  // namespace
 
+bool parse_ip_address(std::string_view text, std::uint16_t port, host_address& out) {
+  const std::string address(text);
+  out = {};
+  sockaddr_in v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(port);
+    std::memcpy(&out.address, &v4, sizeof v4);
+    out.size = sizeof v4;
+    return true;
+  }
+  sockaddr_in6 v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(port);
+    std::memcpy(&out.address, &v6, sizeof v6);
+    out.size = sizeof v6;
+    return true;
+  }
+  return false;
+}
+
 std::vector<host_address> resolve_host(std::string_view name, std::uint16_t port, const char* hosts_file) {
   std::vector<host_address> found;
   const std::string text = read_file(hosts_file);
@@ -67,7 +69,7 @@ std::vector<host_address> resolve_host(std::string_view name, std::uint16_t port
     rest.remove_prefix(std::min(end + 1, rest.size()));
     line = line.substr(0, line.find('#'));
     host_address address;
-    if (!parse_address(next_word(line), port, address)) continue;
+    if (!parse_ip_address(next_word(line), port, address)) continue;
     for (auto alias = next_word(line); !alias.empty(); alias = next_word(line)) {
       if (iequals(alias, name)) {
         found.push_back(address);
@@ -77,7 +79,7 @@ std::vector<host_address> resolve_host(std::string_view name, std::uint16_t port
   }
   if (found.empty() && iequals(name, "localhost")) {
     host_address loopback;
-    parse_address("127.0.0.1", port, loopback);
+    parse_ip_address("127.0.0.1", port, loopback);
     found.push_back(loopback);
   }
   return found;

@@ -17,6 +17,9 @@ struct host_address {
   socklen_t size = 0;
 };
 
+// An IPv4 or IPv6 literal ("127.0.0.1", "::1", no brackets) as a socket address for `port`.
+bool parse_ip_address(std::string_view text, std::uint16_t port, host_address& out);
+
 // The addresses of `name` at `port`, in the order the hosts file lists them; empty when the
 // file does not know the name (and it is not localhost).
 std::vector<host_address> resolve_host(std::string_view name, std::uint16_t port,
