@@ -1,9 +1,8 @@
 #include "http_endpoint.hpp"
 
-#include "http_hosts.hpp"
-
-
 #include <utility>
+
+#include "http_hosts.hpp"
 
 namespace lambda::http {
 namespace {
