@@ -46,34 +46,38 @@ ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& opti
   int failed_polls = 0;
   for (;;) {
     auto polled = api.next(inv);
-    if (polled.status == api_status::interrupted) return {};
-    if (polled.status == api_status::fatal) return {true, std::move(polled.reason)};
-    if (polled.status == api_status::too_large) {
-      log::error("{}", polled.reason);
-      auto failed = api.fail(inv.ctx, "Runtime.EventTooLarge", polled.reason);
-      if (failed.status == api_status::fatal) return {true, std::move(failed.reason)};
-      if (failed.status != api_status::ok) log::warn("{}", failed.reason);
-      continue;
-    }
-    if (polled.status == api_status::skipped) {
-      log::error("{}", polled.reason);
-      continue;
-    }
-    if (polled.status == api_status::poll_failed) {
-      if (++failed_polls == max_failed_polls) {
-        return {true, "the Runtime API failed " + std::to_string(max_failed_polls) +
-                          " polls in a row, the last: " + polled.reason};
-      }
-      log::warn("{}; polling again", polled.reason);
-      continue;
-    }
-    failed_polls = 0;
     inv.ctx.ric = options.id;
-    if (options.export_trace_id) trace_variable.set(inv.ctx.trace_id);
-
-    auto answered = answer(api, handle, inv);
-    if (answered.status == api_status::fatal) return {true, std::move(answered.reason)};
-    if (answered.status != api_status::ok) log::warn("{}", answered.reason);
+    api_result posted;
+    switch (polled.status) {
+      case api_status::interrupted:
+        return {};
+      case api_status::fatal:
+        return {true, std::move(polled.reason)};
+      case api_status::skipped:
+        log::error("{}", polled.reason);
+        continue;
+      case api_status::poll_failed:
+        if (++failed_polls == max_failed_polls) {
+          return {true, "the Runtime API failed " + std::to_string(max_failed_polls) +
+                            " polls in a row, the last: " + polled.reason};
+        }
+        log::warn("{}; polling again", polled.reason);
+        continue;
+      case api_status::too_large: {
+        invocation_scope scope(inv.ctx);
+        log_failure("Runtime.EventTooLarge", polled.reason);
+        posted = api.fail(inv.ctx, "Runtime.EventTooLarge", polled.reason);
+        break;
+      }
+      case api_status::ok:
+      case api_status::rejected:
+        failed_polls = 0;
+        if (options.export_trace_id) trace_variable.set(inv.ctx.trace_id);
+        posted = answer(api, handle, inv);
+        break;
+    }
+    if (posted.status == api_status::fatal) return {true, std::move(posted.reason)};
+    if (posted.status != api_status::ok) log::warn("{}", posted.reason);
   }
 }
 

@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <latch>
-#include <memory>
 #include <stop_token>
 #include <system_error>
 #include <thread>
@@ -23,8 +22,6 @@
 
 namespace lambda {
 namespace {
-
-using detail::api_status;
 
 int finish(const detail::ric_end& end) {
   if (!end.fatal) return 0;

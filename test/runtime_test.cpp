@@ -275,30 +275,33 @@ TEST_F(runtime, an_invalid_request_id_is_logged_and_never_sent) {
 struct allocation_case {
   const char* name;
   std::vector<std::string> env;
+  unsigned rics;
 };
 
 class runtime_allocations : public runtime, public ::testing::WithParamInterface<allocation_case> {};
 
-// The function answers its allocation count so far: once warm, the runtime's loop (next,
-// context, handler call, answer) must not move it.
+// The function answers its allocation count so far: once every RIC is warm, the runtime's loop
+// (next, context, handler call, answer) must not move it.
 TEST_P(runtime_allocations, steady_state_allocates_nothing) {
+  auto function = start_function(test_function("counting"), server.address(), GetParam().env);
+  ASSERT_TRUE(server.wait_parked(GetParam().rics, patience)) << "every RIC polls before the first event";
   std::vector<std::string> ids;
   for (int i = 0; i < 300; ++i) {
     ids.push_back(server.enqueue({.payload = R"({"some":"event","n":)" + std::to_string(i) + "}",
                                   .trace_id = "Root=1-" + std::to_string(1000000 + i),
                                   .invocation_id = "attempt-" + std::to_string(i)}));
   }
-  auto function = start_function(test_function("counting"), server.address(), GetParam().env);
   std::vector<std::string> counts;
   for (const auto& id : ids) counts.push_back(answer_of(server, id).body);
   EXPECT_EQ(counts[100], counts[299]) << "allocations between invocation 100 and 299";
 }
 
 INSTANTIATE_TEST_SUITE_P(modes, runtime_allocations,
-                         ::testing::Values(allocation_case{"classic", {}},
-                                           allocation_case{"concurrent_1", {"COUNTING_MODE=concurrent"}},
-                                           allocation_case{"concurrent_4", {"COUNTING_MODE=concurrent",
-                                                                             "AWS_LAMBDA_MAX_CONCURRENCY=4"}}),
+                         ::testing::Values(allocation_case{"classic", {}, 1},
+                                           allocation_case{"concurrent_1", {"COUNTING_MODE=concurrent"}, 1},
+                                           allocation_case{"concurrent_4",
+                                                           {"COUNTING_MODE=concurrent", "AWS_LAMBDA_MAX_CONCURRENCY=4"},
+                                                           4}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(runtime, rejected_posts_are_logged_and_the_loop_goes_on) {
