@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../tools/emulator/runtime_api_server.hpp"
@@ -496,6 +497,44 @@ TEST(RuntimeApiServer, FailUnfinishedFailsQueuedAndRunningInvocations) {
   EXPECT_FALSE(server.wait_finished("never-queued", 1h));
   server.forget(running);
   EXPECT_FALSE(server.find(running));
+}
+
+TEST(RuntimeApiServer, EveryEnqueueReachesAParkedPollWhileOtherThreadsWakeTheLoop) {
+  runtime_api_server server;
+  std::atomic<bool> done{false};
+  // Wakes from another thread race with the loop's reading of its wake-up counter.
+  std::thread waker([&] {
+    while (!done) server.fail_polls(0);
+  });
+  raw_http_client client(server.address());
+  for (int i = 0; i < 10000; ++i) {
+    client.send(get_next_request());
+    ASSERT_TRUE(server.wait_parked(1, wait));
+    server.enqueue({.payload = std::to_string(i)});
+    auto next = client.read_answer(wait);
+    ASSERT_TRUE(next) << "event " << i << " was never delivered";
+    EXPECT_EQ(next->body, std::to_string(i));
+  }
+  done = true;
+  waker.join();
+}
+
+TEST(RuntimeApiServer, AtMostMaxRunningInvocationsRunAtOnce) {
+  runtime_api_server server({.max_running = 1});
+  std::string first = server.enqueue({.payload = "1"});
+  server.enqueue({.payload = "2"});
+  raw_http_client a(server.address()), b(server.address());
+  a.send(get_next_request());
+  b.send(get_next_request());
+  auto got = a.read_answer();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->body, "1");
+  ASSERT_TRUE(server.wait_parked(1, wait));
+  EXPECT_FALSE(b.readable_within(50ms));
+  a.send(post_request(invocation_path(first, "response"), "{}"));
+  auto second = b.read_answer();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "2");
 }
 
 TEST(RuntimeApiServer, HoldsSeventeenHundredParkedPolls) {

@@ -57,7 +57,9 @@ event event_for(const event_line& line) {
 int run_batch(const cli_options& options, const std::vector<event_line>& events) {
   emulator_session session(options);
   const std::size_t total = events.size() * static_cast<std::size_t>(options.repeat);
-  const std::size_t limit = static_cast<std::size_t>(options.in_flight_limit());
+  // The server runs at most in_flight_limit() at once; queueing a little further ahead lets a
+  // runtime's next poll find its event at once instead of waiting for this thread.
+  const std::size_t ahead = static_cast<std::size_t>(options.in_flight_limit()) * 2 + 64;
   std::vector<std::optional<std::string>> lines(total);
   std::unordered_map<std::string, std::size_t> position;  // request id → index in the input
   std::size_t sent = 0, printed = 0, in_flight = 0;
@@ -67,7 +69,7 @@ int run_batch(const cli_options& options, const std::vector<event_line>& events)
   auto started = steady_clock::now();
 
   while (printed < total) {
-    for (; !stopped_because && in_flight < limit && sent < total; ++sent, ++in_flight) {
+    for (; !stopped_because && in_flight < ahead && sent < total; ++sent, ++in_flight) {
       position.emplace(session.server().enqueue(event_for(events[sent % events.size()])), sent);
     }
     session.wait(progress.poll_interval());
@@ -101,17 +103,10 @@ int run_batch(const cli_options& options, const std::vector<event_line>& events)
   }
   auto wall = steady_clock::now() - started;
   progress.clear();
-  bool died = stopped_because && !session.interrupted();
-  if (!stopped_because) {
-    // Every invocation finished: the bootstrap is stopped as the platform stops an environment.
-    if (auto status = session.bootstrap_exit()) {
-      died = true;
-      stopped_because = "bootstrap: " + status->describe() + " before it was stopped";
-    } else {
-      stopped_because = "bootstrap: " + session.stop_bootstrap().describe() + " after SIGTERM";
-    }
-  }
-  session.print_summary(stats.summary(wall), *stopped_because);
+  auto [bootstrap, died] = session.end_bootstrap();
+  if (session.interrupted()) stopped_because = "interrupted; " + session.describe_end(bootstrap, died);
+  else if (!stopped_because) stopped_because = session.describe_end(bootstrap, died);
+  session.print_summary(stats, wall, bootstrap, *stopped_because);
   return stats.all_succeeded() && !died ? 0 : 1;
 }
 

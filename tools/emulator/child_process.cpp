@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -67,9 +68,13 @@ struct spawn_setup {
   spawn_setup& operator=(const spawn_setup&) = delete;
 };
 
-exit_status decode(int wait_status) {
-  if (WIFSIGNALED(wait_status)) return {0, WTERMSIG(wait_status)};
-  return {WEXITSTATUS(wait_status), 0};
+exit_status decode(int wait_status, const rusage& usage) {
+  auto micros = [](const timeval& t) { return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec); };
+  exit_status out;
+  out.cpu_time = micros(usage.ru_utime) + micros(usage.ru_stime);
+  if (WIFSIGNALED(wait_status)) out.signal = WTERMSIG(wait_status);
+  else out.code = WEXITSTATUS(wait_status);
+  return out;
 }
 
 }  // namespace
@@ -158,9 +163,10 @@ void child_process::drain_and_reap() {
         stopping = true;
       } else {
         int wait_status = 0;
-        if (::waitpid(pid_, &wait_status, 0) != pid_) continue;
+        rusage usage{};
+        if (::wait4(pid_, &wait_status, 0, &usage) != pid_) continue;
         reaped = true;
-        exit_status result = decode(wait_status);
+        exit_status result = decode(wait_status, usage);
         {
           std::lock_guard lock(mutex_);
           status_ = result;

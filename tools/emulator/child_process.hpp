@@ -27,6 +27,7 @@ namespace lambda::emulator {
 struct exit_status {
   int code = 0;    // the exit status, when it exited
   int signal = 0;  // the signal that ended it, or 0
+  std::chrono::microseconds cpu_time{0};  // user + system, its reaped children's included
 
   bool success() const noexcept { return signal == 0 && code == 0; }
   std::string describe() const;  // "exited with status 1", "killed by signal 9 (Killed)"

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <lambda/json.hpp>
@@ -50,11 +51,13 @@ emulator_session::emulator_session(const cli_options& options)
   // "Task timed out", a late answer gets 410.
   server_setup.managed_instances = true;
   server_setup.keep_posts = false;
+  server_setup.max_running = options.in_flight_limit();
   server_setup.function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + options.function_name;
   server_setup.on_finished = [this](const invocation& done) {
     std::lock_guard lock(mutex_);
+    // The main thread takes them all at once: only the first of a batch needs to wake it.
+    if (finished_.empty()) signal_event(wake_.get());
     finished_.push_back(done);
-    signal_event(wake_.get());
   };
   server_ = std::make_unique<runtime_api_server>(std::move(server_setup));
   child_options child_setup;
@@ -103,22 +106,37 @@ emulator_session::bootstrap_failure emulator_session::describe_bootstrap_exit() 
   return {"Runtime.ExitError", exit_error_message(status), summary};
 }
 
-void emulator_session::print_summary(const std::string& run, const std::string& ending) {
-  std::fprintf(stderr, "lambda-emulator: %s", run.c_str());
+std::pair<exit_status, bool> emulator_session::end_bootstrap() {
+  if (auto exited = child_->status()) return {*exited, !interrupted_};
+  child_->signal(SIGTERM);
+  if (auto status = child_->wait_exit(stop_grace)) return {*status, false};
+  child_->signal(SIGKILL);
+  return {*child_->wait_exit(std::chrono::hours(1)), false};
+}
+
+std::string emulator_session::describe_end(const exit_status& bootstrap, bool died) {
+  return "bootstrap: " + bootstrap.describe() + (died ? " before it was stopped" : " after SIGTERM");
+}
+
+void emulator_session::print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,
+                                     const exit_status& bootstrap, const std::string& ending) {
+  std::fprintf(stderr, "lambda-emulator: %s", stats.summary(wall).c_str());
   auto posts = server_->posts();
   auto late = std::count_if(posts.begin(), posts.end(), [](const post& p) { return p.status == 410; });
   if (late > 0) {
     std::fprintf(stderr, "lambda-emulator: %td answer%s came after the timeout and got 410 Gone\n", late,
                  late == 1 ? "" : "s");
   }
+  if (stats.invocations() > 0) {
+    rusage self{};
+    ::getrusage(RUSAGE_SELF, &self);
+    auto micros = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec); };
+    double n = static_cast<double>(stats.invocations());
+    std::fprintf(stderr, "lambda-emulator: CPU per invocation: emulator %.1f us, bootstrap %.1f us\n",
+                 (micros(self.ru_utime) + micros(self.ru_stime)) / n,
+                 static_cast<double>(bootstrap.cpu_time.count()) / n);
+  }
   std::fprintf(stderr, "lambda-emulator: %s\n", ending.c_str());
-}
-
-exit_status emulator_session::stop_bootstrap() {
-  child_->signal(SIGTERM);
-  if (auto status = child_->wait_exit(stop_grace)) return *status;
-  child_->signal(SIGKILL);
-  return *child_->wait_exit(std::chrono::hours(1));
 }
 
 }  // namespace lambda::emulator

@@ -7,10 +7,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "child_process.hpp"
 #include "cli_options.hpp"
+#include "invocation_report.hpp"
 #include "runtime_api_server.hpp"
 #include "termination_signals.hpp"
 #include "unique_fd.hpp"
@@ -41,10 +43,14 @@ class emulator_session {
     std::string summary;
   };
   bootstrap_failure describe_bootstrap_exit() const;
-  // SIGTERM, then SIGKILL if it still runs after a grace period.
-  exit_status stop_bootstrap();
-  // The summary's last lines: `run` (the run_stats summary), late answers, `ending`.
-  void print_summary(const std::string& run, const std::string& ending);
+  // How the bootstrap ended, and whether it died (exited on its own, not at our SIGTERM nor at
+  // a SIGINT/SIGTERM the emulator was sent too). Still running, it is sent SIGTERM, then
+  // SIGKILL if it outlives a grace period.
+  std::pair<exit_status, bool> end_bootstrap();
+  static std::string describe_end(const exit_status& bootstrap, bool died);
+  // To stderr: counts, latencies, throughput, late answers, CPU per invocation, `ending`.
+  void print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,
+                     const exit_status& bootstrap, const std::string& ending);
 
  private:
   termination_signals signals_;

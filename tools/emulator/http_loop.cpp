@@ -75,8 +75,9 @@ void http_loop::stop() noexcept {
 }
 
 void http_loop::wake() noexcept {
+  // One write until the loop has read it: a burst of calls costs one system call.
+  if (wake_pending_.exchange(true)) return;
   std::uint64_t one = 1;
-  // A full counter (EAGAIN) already means "wake up".
   [[maybe_unused]] auto ignored = ::write(wake_fd_.get(), &one, sizeof one);
 }
 
@@ -123,6 +124,10 @@ void http_loop::on_ready(std::uint64_t id, std::uint32_t events) {
   if (id == wake_id) {
     std::uint64_t count;
     [[maybe_unused]] auto ignored = ::read(wake_fd_.get(), &count, sizeof count);
+    // Cleared after the read, never before: a wake() in between would write, then see its write
+    // swallowed by the read, and leave the flag set with nothing to wake the loop again. Any
+    // wake() before this point is served by the turn that follows.
+    wake_pending_.store(false);
     return;
   }
   auto it = connections_.find(id);

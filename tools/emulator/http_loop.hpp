@@ -81,6 +81,7 @@ class http_loop {
   std::mutex& mutex_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> wake_pending_{false};
   std::unordered_map<std::uint64_t, std::unique_ptr<connection>> connections_;
   std::vector<std::uint64_t> resume_;        // answered: may hold a further request already
   std::vector<std::uint64_t> closing_;

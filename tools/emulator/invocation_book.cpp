@@ -90,6 +90,7 @@ std::optional<delivery> invocation_book::next_delivery(time_point now, std::int6
     return d;
   }
   if (queue_.empty()) return std::nullopt;
+  if (options_.max_running > 0 && running_ >= options_.max_running) return std::nullopt;
   entry& e = *queue_.front();
   std::uint64_t connection = parked_.front();
   parked_.pop_front();

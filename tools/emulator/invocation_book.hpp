@@ -24,6 +24,7 @@ struct book_options {
   // Lambda Managed Instances: an invocation past its deadline times out and its late answer gets
   // 410; /error bodies over 1 MiB get 413.
   bool managed_instances = false;
+  std::size_t max_running = 0;  // 0: as many as there are polls
   // Remember every POST for posts(). Off (long emulator runs), only the POSTs that finished no
   // invocation are kept: init errors and rejected answers.
   bool keep_posts = true;

@@ -26,7 +26,7 @@ std::int64_t epoch_ms() {
 
 runtime_api_server::runtime_api_server(server_options options)
     : options_(std::move(options)),
-      book_({options_.timeout, options_.managed_instances, options_.keep_posts}) {
+      book_({options_.timeout, options_.managed_instances, options_.max_running, options_.keep_posts}) {
   unique_fd listener = listen_on_loopback("127.0.0.1:0");
   address_ = local_address(listener.get());
   http_handler& handler = *this;

@@ -33,6 +33,9 @@ struct server_options {
   // Lambda Managed Instances: past its deadline an invocation times out and its late answer gets
   // 410; /error bodies over 1 MiB get 413.
   bool managed_instances = false;
+  // At most this many invocations run at once (0: no limit); more wait in the queue even when
+  // a poll is parked, as on a platform configured for that concurrency.
+  std::size_t max_running = 0;
   // Keep every POST for posts(). Off (long emulator runs), only those that finished no
   // invocation are kept: init errors and rejected answers.
   bool keep_posts = true;

@@ -34,10 +34,7 @@ int run_serve(const cli_options& options) {
       session.server().forget(done.request_id);
     }
     std::fflush(stdout);
-    if (session.interrupted()) {
-      stopped_because = "bootstrap: " + session.stop_bootstrap().describe() + " after SIGTERM";
-      break;
-    }
+    if (session.interrupted()) break;
     if (!died && session.bootstrap_exit()) {
       died = true;
       auto failure = session.describe_bootstrap_exit();
@@ -49,8 +46,11 @@ int run_serve(const cli_options& options) {
     if (died && count == endpoint.invoked()) break;
   }
   endpoint.wait_answered(answer_grace);
-  session.print_summary(stats.summary(std::chrono::steady_clock::now() - started), stopped_because);
-  return died ? 1 : 0;
+  auto wall = std::chrono::steady_clock::now() - started;
+  auto [bootstrap, bootstrap_died] = session.end_bootstrap();
+  if (!died) stopped_because = session.describe_end(bootstrap, bootstrap_died);
+  session.print_summary(stats, wall, bootstrap, stopped_because);
+  return died || bootstrap_died ? 1 : 0;
 }
 
 }  // namespace lambda::emulator

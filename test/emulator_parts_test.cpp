@@ -1,0 +1,218 @@
+// The emulator's command-line pieces on their own: options, event lines, the Lambda
+// environment, and how invocations are reported.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include <lambda/json.hpp>
+
+#include "../tools/emulator/cli_options.hpp"
+#include "../tools/emulator/event_lines.hpp"
+#include "../tools/emulator/invocation_report.hpp"
+#include "../tools/emulator/lambda_environment.hpp"
+
+namespace lambda::emulator {
+namespace {
+
+using namespace std::chrono_literals;
+
+cli_options parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "lambda-emulator");
+  return parse_cli(static_cast<int>(args.size()), args.data());
+}
+
+TEST(CliOptions, ReadsEveryOption) {
+  auto o = parse({"--events", "e.jsonl", "--repeat", "3", "--concurrency", "8", "--timeout", "0.25",
+                  "--function-name", "f", "--memory", "512", "--log-format", "JSON", "--log-level",
+                  "DEBUG", "--", "./bootstrap", "--flag"});
+  EXPECT_EQ(o.events, "e.jsonl");
+  EXPECT_EQ(o.repeat, 3);
+  EXPECT_EQ(o.concurrency, 8);
+  EXPECT_EQ(o.timeout, 250ms);
+  EXPECT_EQ(o.function_name, "f");
+  EXPECT_EQ(o.memory_mb, 512);
+  EXPECT_EQ(o.log_format, "JSON");
+  EXPECT_EQ(o.log_level, "DEBUG");
+  EXPECT_EQ(o.bootstrap, (std::vector<std::string>{"./bootstrap", "--flag"}));
+  EXPECT_TRUE(o.managed_instances());
+  EXPECT_EQ(o.in_flight_limit(), 8);
+}
+
+TEST(CliOptions, DefaultsToClassicLambdaWithAThreeSecondTimeout) {
+  auto o = parse({"--", "b"});
+  EXPECT_FALSE(o.managed_instances());
+  EXPECT_EQ(o.in_flight_limit(), 1);
+  EXPECT_EQ(o.timeout, 3000ms);
+  EXPECT_EQ(o.repeat, 1);
+  EXPECT_TRUE(parse({"--help"}).help);
+}
+
+TEST(CliOptions, RejectsMistakesWithTheOptionsName) {
+  for (std::vector<const char*> bad : {std::vector<const char*>{"--events", "e"},
+                                       {"--repeat", "0", "--", "b"},
+                                       {"--concurrency", "1601", "--", "b"},
+                                       {"--concurrency", "2x", "--", "b"},
+                                       {"--timeout", "0", "--", "b"},
+                                       {"--timeout", "-1", "--", "b"},
+                                       {"--memory", "64", "--", "b"},
+                                       {"--events"},
+                                       {"--bogus", "--", "b"},
+                                       {"--serve", "127.0.0.1:1", "--events", "e", "--", "b"}}) {
+    EXPECT_THROW(parse(bad), std::invalid_argument) << bad.front();
+  }
+  try {
+    parse({"--repeat", "many", "--", "b"});
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--repeat wants a whole number from 1 to 1000000, not 'many'");
+  }
+}
+
+TEST(EventLines, KeepsValidLinesAndNamesEachBadOne) {
+  std::istringstream in("{\"a\":1}\r\n\n   \n[1,2]\n{\"b\":}\nnull\n01\n");
+  auto lines = read_event_lines(in, "events.jsonl");
+  ASSERT_EQ(lines.events.size(), 3u);
+  EXPECT_EQ(lines.events[0].line, 1u);
+  EXPECT_EQ(lines.events[0].json, "{\"a\":1}");
+  EXPECT_EQ(lines.events[1].line, 4u);
+  EXPECT_EQ(lines.events[2].json, "null");
+  ASSERT_EQ(lines.errors.size(), 2u);
+  EXPECT_EQ(lines.errors[0], "events.jsonl:5: not a JSON document (expected a value at column 6)")
+      << lines.errors[0];
+  EXPECT_TRUE(lines.errors[1].starts_with("events.jsonl:7: not a JSON document (")) << lines.errors[1];
+}
+
+bool holds(const std::vector<std::string>& env, const std::string& entry) {
+  return std::find(env.begin(), env.end(), entry) != env.end();
+}
+
+TEST(LambdaEnvironment, SetsWhatThePlatformSetsAndKeepsTheRest) {
+  auto o = parse({"--function-name", "greeter", "--memory", "256", "--", "/opt/fn/bootstrap"});
+  auto env = lambda_environment(o, "127.0.0.1:9001",
+                                {"HOME=/root", "AWS_REGION=eu-west-3", "AWS_LAMBDA_MAX_CONCURRENCY=99",
+                                 "_HANDLER=old", "LAMBDA_TASK_ROOT=/old"});
+  EXPECT_TRUE(holds(env, "HOME=/root"));
+  EXPECT_TRUE(holds(env, "AWS_REGION=eu-west-3"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_FUNCTION_NAME=greeter"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_LOG_FORMAT=Text"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand"));
+  EXPECT_TRUE(holds(env, "LAMBDA_TASK_ROOT=/opt/fn"));
+  EXPECT_TRUE(holds(env, "_HANDLER=greeter"));
+  EXPECT_FALSE(holds(env, "_HANDLER=old"));
+  EXPECT_FALSE(std::any_of(env.begin(), env.end(), [](const std::string& e) {
+    return e.starts_with("AWS_LAMBDA_MAX_CONCURRENCY=");
+  }));
+  EXPECT_FALSE(std::any_of(env.begin(), env.end(), [](const std::string& e) {
+    return e.starts_with("AWS_LAMBDA_LOG_LEVEL=");
+  }));
+}
+
+TEST(LambdaEnvironment, ManagedInstancesGetTheirConcurrencyAndJsonLogs) {
+  auto o = parse({"--concurrency", "4", "--log-level", "WARN", "--", "bootstrap"});
+  auto env = lambda_environment(o, "127.0.0.1:1", {});
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_MAX_CONCURRENCY=4"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_LOG_FORMAT=JSON"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_LOG_LEVEL=WARN"));
+  EXPECT_TRUE(holds(env, "AWS_REGION=us-east-1"));
+  EXPECT_TRUE(holds(env, "LAMBDA_TASK_ROOT=."));
+}
+
+invocation answered(post_kind kind, std::string body, std::string error_type = {}) {
+  invocation done;
+  done.request_id = "req-1";
+  done.state = invocation_state::answered;
+  done.delivered_at = time_point(1s);
+  done.finished_at = time_point(1s) + 1500us;
+  post p;
+  p.kind = kind;
+  p.status = 202;
+  p.body = std::move(body);
+  p.error_type = std::move(error_type);
+  done.answer = p;
+  return done;
+}
+
+TEST(InvocationReport, EmbedsOneLineJsonResponsesAsTheyAre) {
+  EXPECT_EQ(report_line(answered(post_kind::response, R"({"x": [1, 2]})"), 3),
+            R"({"line":3,"requestId":"req-1","status":"ok","durationMs":1.5,"response":{"x": [1, 2]}})");
+  EXPECT_EQ(report_line(answered(post_kind::response, "plain text"), 1),
+            R"({"line":1,"requestId":"req-1","status":"ok","durationMs":1.5,"responseText":"plain text"})");
+  EXPECT_EQ(report_line(answered(post_kind::response, "{\n}"), 1),
+            R"({"line":1,"requestId":"req-1","status":"ok","durationMs":1.5,"responseText":"{\n}"})");
+}
+
+TEST(InvocationReport, ShowsErrorsWithTheTypeThePlatformWouldKeep) {
+  std::string body = R"({"errorMessage":"no \"name\"","errorType":"ValidationError","stackTrace":[]})";
+  auto kept = outcome_of(answered(post_kind::error, body, "Function.ValidationError"));
+  EXPECT_FALSE(kept.ok);
+  EXPECT_EQ(kept.error_type, "Function.ValidationError");
+  EXPECT_EQ(kept.error_message, "no \"name\"");
+  for (std::string type : {"", "ValidationError", "Function.lower", "Function.Has.Dot", "Other.Error"}) {
+    EXPECT_EQ(outcome_of(answered(post_kind::error, body, type)).error_type, "Runtime.Unknown") << type;
+  }
+  EXPECT_EQ(outcome_of(answered(post_kind::error, "not json", "Runtime.Crash")).error_message, "not json");
+  EXPECT_EQ(report_line(answered(post_kind::error, body, "Function.ValidationError"), 2),
+            R"({"line":2,"requestId":"req-1","status":"error","durationMs":1.5,)"
+            R"("errorType":"Function.ValidationError","errorMessage":"no \"name\""})");
+}
+
+TEST(InvocationReport, TimeoutsAndUndeliveredFailures) {
+  invocation late;
+  late.request_id = "r";
+  late.state = invocation_state::timed_out;
+  late.failure_type = "Sandbox.Timedout";
+  late.failure_message = "Task timed out after 3.00 seconds";
+  late.delivered_at = time_point(1s);
+  late.finished_at = time_point(4s);
+  EXPECT_EQ(report_line(late, 1),
+            R"({"line":1,"requestId":"r","status":"timeout","durationMs":3000,)"
+            R"("errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 3.00 seconds"})");
+  invocation never;
+  never.request_id = "n";
+  never.state = invocation_state::failed;
+  never.failure_type = "Runtime.ExitError";
+  never.failure_message = "Runtime exited with error: exit status 1";
+  EXPECT_EQ(report_line(never, 9).find("durationMs"), std::string::npos);
+  EXPECT_EQ(not_run_line(4), R"({"line":4,"status":"not_run"})");
+}
+
+TEST(InvocationReport, AnswersInvokersAsLambdasInvokeApiDoes) {
+  auto ok = answered(post_kind::response, "hi");
+  ok.answer->content_type = "text/plain";
+  auto a = invoker_answer_for(ok);
+  EXPECT_EQ(a.headers, "X-Amzn-RequestId: req-1\r\nContent-Type: text/plain\r\n");
+  EXPECT_EQ(a.body, "hi");
+  std::string body = R"({"errorMessage":"m","errorType":"E","stackTrace":[]})";
+  auto failed = invoker_answer_for(answered(post_kind::error, body, "Function.E"));
+  EXPECT_NE(failed.headers.find("X-Amz-Function-Error: Unhandled\r\n"), std::string::npos);
+  EXPECT_EQ(failed.body, body);
+  invocation timed_out;
+  timed_out.state = invocation_state::timed_out;
+  timed_out.failure_type = "Sandbox.Timedout";
+  timed_out.failure_message = "Task timed out after 1.00 seconds";
+  EXPECT_EQ(invoker_answer_for(timed_out).body,
+            R"({"errorMessage":"Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"})");
+}
+
+TEST(InvocationReport, SummarizesCountsPercentilesAndThroughput) {
+  run_stats stats;
+  for (int i = 1; i <= 100; ++i) {
+    auto done = answered(post_kind::response, "{}");
+    done.finished_at = done.delivered_at + std::chrono::milliseconds(i);
+    stats.add(done);
+  }
+  stats.add_not_run();
+  EXPECT_FALSE(stats.all_succeeded());
+  EXPECT_EQ(stats.summary(2s),
+            "101 invocations, 1 failed; latency p50 50.000 ms, p90 90.000 ms, p99 99.000 ms; "
+            "50 invocations/s over 2.000 s\n");
+  EXPECT_EQ(run_stats().summary(1s), "0 invocations, 0 failed\n");
+}
+
+}  // namespace
+}  // namespace lambda::emulator
