@@ -46,7 +46,7 @@ std::optional<double> number_after(const std::string& text, const std::string& l
 }
 
 std::optional<run_cost> run_once(const std::string& emulator, const std::string& bootstrap,
-                                 const std::string& events, std::size_t count, int concurrency) {
+                                 const std::string& events, int concurrency) {
   std::vector<std::string> argv = {emulator, "--events", events, "--log-level", "WARN"};
   if (concurrency > 1) argv.insert(argv.end(), {"--concurrency", std::to_string(concurrency)});
   argv.insert(argv.end(), {"--", bootstrap});
@@ -54,24 +54,22 @@ std::optional<run_cost> run_once(const std::string& emulator, const std::string&
   auto status = child.wait_exit(std::chrono::minutes(5));
   child.wait_output(child_process::stream::err, "bootstrap: ", std::chrono::seconds(5));
   std::string err = child.stderr_text();
-  auto emulator_us = number_after(err, "CPU per invocation: emulator ");
-  auto bootstrap_us = number_after(err, " us, bootstrap ");
-  auto per_second = number_after(err, "p99 ");
+  auto emulator_ms = number_after(err, "CPU time: emulator ");
+  auto bootstrap_ms = number_after(err, " ms, bootstrap ");
   auto rate_at = err.find(" invocations/s");
-  if (!status || !status->success() || !emulator_us || !bootstrap_us || !per_second || rate_at == std::string::npos) {
+  if (!status || !status->success() || !emulator_ms || !bootstrap_ms || rate_at == std::string::npos) {
     std::fprintf(stderr, "emulator_bench: the emulator run failed:\n%s\n", err.c_str());
     return std::nullopt;
   }
   auto rate_begin = err.rfind(' ', rate_at - 1) + 1;
-  double n = static_cast<double>(count);
-  return run_cost{*emulator_us * n, *bootstrap_us * n, std::stod(err.substr(rate_begin, rate_at - rate_begin))};
+  return run_cost{*emulator_ms * 1e3, *bootstrap_ms * 1e3, std::stod(err.substr(rate_begin, rate_at - rate_begin))};
 }
 
 std::optional<run_cost> best_of(const std::string& emulator, const std::string& bootstrap,
-                                const std::string& events, std::size_t count, int concurrency) {
+                                const std::string& events, int concurrency) {
   std::optional<run_cost> best;
   for (int i = 0; i < repetitions; ++i) {
-    auto cost = run_once(emulator, bootstrap, events, count, concurrency);
+    auto cost = run_once(emulator, bootstrap, events, concurrency);
     if (!cost) return std::nullopt;
     if (!best || cost->emulator_us + cost->bootstrap_us < best->emulator_us + best->bootstrap_us) best = cost;
   }
@@ -91,8 +89,8 @@ int main() {
   std::printf("%-4s %16s %16s %18s\n", "N", "emulator us/inv", "bootstrap us/inv", "invocations/s");
   int status = 0;
   for (int concurrency : {1, 8}) {
-    auto small = best_of(emulator, echo, few_events, few, concurrency);
-    auto large = best_of(emulator, echo, many_events, many, concurrency);
+    auto small = best_of(emulator, echo, few_events, concurrency);
+    auto large = best_of(emulator, echo, many_events, concurrency);
     if (!small || !large) {
       status = 1;
       break;

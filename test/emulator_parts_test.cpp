@@ -177,8 +177,11 @@ TEST(InvocationReport, TimeoutsAndUndeliveredFailures) {
   never.state = invocation_state::failed;
   never.failure_type = "Runtime.ExitError";
   never.failure_message = "Runtime exited with error: exit status 1";
-  EXPECT_EQ(report_line(never, 9).find("durationMs"), std::string::npos);
-  EXPECT_EQ(not_run_line(4), R"({"line":4,"status":"not_run"})");
+  EXPECT_EQ(report_line(never, 9),
+            R"({"line":9,"requestId":"n","status":"not_run",)"
+            R"("errorType":"Runtime.ExitError","errorMessage":"Runtime exited with error: exit status 1"})");
+  EXPECT_EQ(not_run_line(4, "Runtime.ExitError", "gone"),
+            R"({"line":4,"status":"not_run","errorType":"Runtime.ExitError","errorMessage":"gone"})");
 }
 
 TEST(InvocationReport, AnswersInvokersAsLambdasInvokeApiDoes) {

@@ -153,6 +153,19 @@ TEST(Emulator, RepeatSendsTheEventsAgain) {
   }
 }
 
+TEST(Emulator, ReadsEventsFromStandardInput) {
+  child_process child({.argv = {"/bin/sh", "-c", "printf '{\"in\":1}\\n{\"in\":2}\\n' | \"$0\" --events - -- \"$1\"",
+                                emulator, echo},
+                       .env = environment()});
+  auto status = child.wait_exit(wait);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 0) << child.stderr_text();
+  ASSERT_TRUE(child.wait_output(child_process::stream::out, "{\"in\":2}}\n", wait)) << child.stdout_text();
+  auto lines = split_lines(child.stdout_text());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(field(lines[0], "/response"), R"({"in":1})");
+}
+
 TEST(Emulator, ErrorsAreShownWithTheirTypeAndMessage) {
   temp_file file("{\"fail\":true}\n{\"ok\":1}\n");
   auto result = run({"--events", file.path(), "--", echo});
@@ -186,6 +199,7 @@ TEST(Emulator, ABootstrapThatCrashesFailsItsInvocationWithExitError) {
   EXPECT_EQ(text_field(result.lines[0], "/errorType"), "Runtime.ExitError");
   EXPECT_NE(text_field(result.lines[0], "/errorMessage").find("SIGSEGV"), std::string::npos) << result.lines[0];
   EXPECT_EQ(text_field(result.lines[1], "/status"), "not_run");
+  EXPECT_EQ(text_field(result.lines[1], "/errorType"), "Runtime.ExitError");
   EXPECT_NE(result.err.find("bootstrap: killed by signal 11 (SIGSEGV)"), std::string::npos) << result.err;
 }
 
@@ -194,9 +208,13 @@ TEST(Emulator, InitErrorsAreReportedAsInitFailures) {
   auto result = run({"--events", file.path(), "--", probe}, {"PROBE_INIT=throw"});
   EXPECT_EQ(result.status.code, 1);
   ASSERT_EQ(result.lines.size(), 1u) << result.err;
-  EXPECT_EQ(text_field(result.lines[0], "/status"), "error");
+  EXPECT_EQ(text_field(result.lines[0], "/status"), "not_run");
+  EXPECT_EQ(text_field(result.lines[0], "/errorType"), "Function.DatabaseUnreachable");
   EXPECT_EQ(text_field(result.lines[0], "/errorMessage"), "cannot reach the database");
-  EXPECT_NE(result.err.find("after an init error"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("bootstrap: exited with status 1 after an init error: "
+                            "Function.DatabaseUnreachable: cannot reach the database"),
+            std::string::npos)
+      << result.err;
 }
 
 TEST(Emulator, MalformedEventLinesAreReportedAndNothingIsSent) {

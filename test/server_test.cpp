@@ -480,7 +480,7 @@ TEST(RuntimeApiServer, APollWhoseClientLeftIsNotGivenAnEvent) {
 
 TEST(RuntimeApiServer, FailUnfinishedFailsQueuedAndRunningInvocations) {
   std::atomic<int> notified{0};
-  runtime_api_server server({.on_finished = [&](const invocation&) { ++notified; }});
+  runtime_api_server server({.on_finished = [&](const invocation&, std::size_t) { ++notified; }});
   std::string running = server.enqueue({});
   std::string queued = server.enqueue({});
   raw_http_client client(server.address());

@@ -55,11 +55,12 @@ event event_for(const event_line& line) {
 }  // namespace
 
 int run_batch(const cli_options& options, const std::vector<event_line>& events) {
-  emulator_session session(options);
+  // The server runs at most in_flight_limit() at once. Queueing further ahead than this thread
+  // is woken (every `batch` answers) lets a runtime's next poll find its event at once.
+  constexpr std::size_t batch = 32;
+  const std::size_t ahead = static_cast<std::size_t>(options.in_flight_limit()) * 2 + 2 * batch;
+  emulator_session session(options, batch);
   const std::size_t total = events.size() * static_cast<std::size_t>(options.repeat);
-  // The server runs at most in_flight_limit() at once; queueing a little further ahead lets a
-  // runtime's next poll find its event at once instead of waiting for this thread.
-  const std::size_t ahead = static_cast<std::size_t>(options.in_flight_limit()) * 2 + 64;
   std::vector<std::optional<std::string>> lines(total);
   std::unordered_map<std::string, std::size_t> position;  // request id → index in the input
   std::size_t sent = 0, printed = 0, in_flight = 0;
@@ -81,16 +82,13 @@ int run_batch(const cli_options& options, const std::vector<event_line>& events)
       session.server().forget(done.request_id);
     }
     if (!stopped_because && (session.interrupted() || session.bootstrap_exit())) {
-      if (session.bootstrap_exit()) {
-        auto failure = session.describe_bootstrap_exit();
-        session.server().fail_unfinished(failure.error_type, failure.message);
-        stopped_because = failure.summary;
-      } else {
-        stopped_because = "interrupted";
-        session.server().fail_unfinished("Emulator.Interrupted", "the emulator was interrupted");
-      }
+      emulator_session::bootstrap_failure failure{"Emulator.Interrupted", "the emulator was interrupted",
+                                                  "interrupted"};
+      if (session.bootstrap_exit()) failure = session.describe_bootstrap_exit();
+      session.server().fail_unfinished(failure.error_type, failure.message);
+      stopped_because = failure.summary;
       for (; sent < total; ++sent) {
-        lines[sent] = not_run_line(events[sent % events.size()].line);
+        lines[sent] = not_run_line(events[sent % events.size()].line, failure.error_type, failure.message);
         stats.add_not_run();
       }
     }

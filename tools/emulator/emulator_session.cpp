@@ -42,7 +42,7 @@ std::string exit_error_message(const exit_status& status) {
 
 }  // namespace
 
-emulator_session::emulator_session(const cli_options& options)
+emulator_session::emulator_session(const cli_options& options, std::size_t wake_every)
     : wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
   server_options server_setup;
@@ -53,11 +53,12 @@ emulator_session::emulator_session(const cli_options& options)
   server_setup.keep_posts = false;
   server_setup.max_running = options.in_flight_limit();
   server_setup.function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + options.function_name;
-  server_setup.on_finished = [this](const invocation& done) {
+  server_setup.on_finished = [this, wake_every](const invocation& done, std::size_t unfinished) {
     std::lock_guard lock(mutex_);
-    // The main thread takes them all at once: only the first of a batch needs to wake it.
-    if (finished_.empty()) signal_event(wake_.get());
     finished_.push_back(done);
+    // Each wake-up costs two threads a context switch: batch them, but never leave the main
+    // thread asleep once the server has nothing left to do.
+    if (finished_.size() % wake_every == 0 || unfinished == 0) signal_event(wake_.get());
   };
   server_ = std::make_unique<runtime_api_server>(std::move(server_setup));
   child_options child_setup;
@@ -76,10 +77,6 @@ emulator_session::~emulator_session() {
 
 void emulator_session::wait(std::chrono::milliseconds timeout) {
   pollfd fds[2] = {{wake_.get(), POLLIN, 0}, {signals_.fd(), POLLIN, 0}};
-  {
-    std::lock_guard lock(mutex_);
-    if (!finished_.empty()) return;
-  }
   if (::poll(fds, 2, static_cast<int>(timeout.count())) <= 0) return;
   if (fds[0].revents) {
     std::uint64_t count;
@@ -127,15 +124,11 @@ void emulator_session::print_summary(const run_stats& stats, std::chrono::steady
     std::fprintf(stderr, "lambda-emulator: %td answer%s came after the timeout and got 410 Gone\n", late,
                  late == 1 ? "" : "s");
   }
-  if (stats.invocations() > 0) {
-    rusage self{};
-    ::getrusage(RUSAGE_SELF, &self);
-    auto micros = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec); };
-    double n = static_cast<double>(stats.invocations());
-    std::fprintf(stderr, "lambda-emulator: CPU per invocation: emulator %.1f us, bootstrap %.1f us\n",
-                 (micros(self.ru_utime) + micros(self.ru_stime)) / n,
-                 static_cast<double>(bootstrap.cpu_time.count()) / n);
-  }
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  std::fprintf(stderr, "lambda-emulator: CPU time: emulator %.3f ms, bootstrap %.3f ms (start-up included)\n",
+               ms(self.ru_utime) + ms(self.ru_stime), static_cast<double>(bootstrap.cpu_time.count()) / 1e3);
   std::fprintf(stderr, "lambda-emulator: %s\n", ending.c_str());
 }
 

@@ -23,13 +23,15 @@ class emulator_session {
  public:
   // Starts the server and the bootstrap. Blocks SIGINT and SIGTERM for the process: construct it
   // before any other thread. Throws std::system_error when the bootstrap cannot be started.
-  explicit emulator_session(const cli_options& options);
+  // wait() returns once `wake_every` invocations have finished, or when none is left queued or
+  // running (besides the other reasons below).
+  emulator_session(const cli_options& options, std::size_t wake_every);
   ~emulator_session();
 
   runtime_api_server& server() noexcept { return *server_; }
 
-  // Returns when an invocation finished, the bootstrap exited, SIGINT/SIGTERM arrived, or
-  // `timeout` passed (a negative one never does).
+  // Returns when invocations finished (see above), the bootstrap exited, SIGINT/SIGTERM
+  // arrived, or `timeout` passed (a negative one never does).
   void wait(std::chrono::milliseconds timeout);
   std::vector<invocation> take_finished();
   bool interrupted() const noexcept { return interrupted_; }
@@ -48,7 +50,7 @@ class emulator_session {
   // SIGKILL if it outlives a grace period.
   std::pair<exit_status, bool> end_bootstrap();
   static std::string describe_end(const exit_status& bootstrap, bool died);
-  // To stderr: counts, latencies, throughput, late answers, CPU per invocation, `ending`.
+  // To stderr: counts, latencies, throughput, late answers, CPU time used, `ending`.
   void print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,
                      const exit_status& bootstrap, const std::string& ending);
 

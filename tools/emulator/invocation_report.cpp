@@ -63,8 +63,10 @@ std::string report_line(const invocation& done, std::size_t line) {
   std::string out;
   json::writer w(out);
   w.begin_object().key("line").value(line).key("requestId").value(done.request_id);
-  w.key("status").value(result.status);
-  if (was_delivered(done)) w.key("durationMs").value(milliseconds_between(done.delivered_at, done.finished_at));
+  // Failed before any runtime took it: it never ran.
+  bool ran = was_delivered(done);
+  w.key("status").value(ran || result.ok ? result.status : "not_run");
+  if (ran) w.key("durationMs").value(milliseconds_between(done.delivered_at, done.finished_at));
   if (result.ok) {
     const std::string& body = done.answer->body;
     bool one_line = body.find_first_of("\r\n") == std::string::npos;
@@ -77,9 +79,10 @@ std::string report_line(const invocation& done, std::size_t line) {
   return out;
 }
 
-std::string not_run_line(std::size_t line) {
+std::string not_run_line(std::size_t line, std::string_view error_type, std::string_view message) {
   std::string out;
-  json::writer(out).begin_object().key("line").value(line).key("status").value("not_run").end_object();
+  json::writer(out).begin_object().key("line").value(line).key("status").value("not_run")
+      .key("errorType").value(error_type).key("errorMessage").value(message).end_object();
   return out;
 }
 

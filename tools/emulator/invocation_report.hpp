@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "records.hpp"
@@ -22,10 +23,11 @@ outcome outcome_of(const invocation& done);
 
 // {"line":N,"requestId":…,"status":"ok","durationMs":…,"response":…}, or errorType and
 // errorMessage instead of the response. A response that is one line of valid JSON is embedded
-// as it is; any other goes in "responseText" as a string.
+// as it is; any other goes in "responseText" as a string. Status is "ok", "error", "timeout",
+// or "not_run" for an invocation that failed before a runtime took it.
 std::string report_line(const invocation& done, std::size_t line);
-// For an event never sent because the bootstrap had gone.
-std::string not_run_line(std::size_t line);
+// For an event never queued, e.g. because the bootstrap had gone: why, in the same shape.
+std::string not_run_line(std::size_t line, std::string_view error_type, std::string_view message);
 
 struct invoker_answer {
   std::string headers;  // raw "Name: value\r\n" lines

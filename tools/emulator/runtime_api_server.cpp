@@ -198,9 +198,10 @@ std::optional<time_point> runtime_api_server::on_turn(time_point now) {
   book_.expire(now);
   std::int64_t epoch = epoch_ms();
   while (auto d = book_.next_delivery(now, epoch)) deliver(*d);
+  std::size_t unfinished = book_.queued() + book_.running();
   for (const std::string& id : book_.take_finished()) {
     const invocation* done = book_.find(id);
-    if (options_.on_finished && done) options_.on_finished(*done);
+    if (options_.on_finished && done) options_.on_finished(*done, unfinished);
   }
   changed_.notify_all();
   return book_.next_deadline();

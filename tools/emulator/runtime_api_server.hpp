@@ -42,7 +42,8 @@ struct server_options {
   std::string function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local-function";
   // Called on the server's thread for each invocation that finishes, with the server's lock
   // held: it must be quick and must not call the server (e.g. it hands the record to a queue).
-  std::function<void(const invocation&)> on_finished{};
+  // `unfinished` counts the invocations still queued or running.
+  std::function<void(const invocation& done, std::size_t unfinished)> on_finished{};
 };
 
 class runtime_api_server : private http_handler {

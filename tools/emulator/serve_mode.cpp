@@ -14,7 +14,8 @@ constexpr auto answer_grace = std::chrono::seconds(2);
 }  // namespace
 
 int run_serve(const cli_options& options) {
-  emulator_session session(options);
+  // Every answer is awaited by an invoker: wake for each.
+  emulator_session session(options, 1);
   invoke_endpoint endpoint(options.serve, session.server());
   std::fprintf(stderr,
                "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n"
