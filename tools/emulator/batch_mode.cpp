@@ -1,48 +1,18 @@
-#include <unistd.h>
-
 #include <cstdio>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <utility>
 
 #include "emulator_modes.hpp"
 #include "emulator_session.hpp"
 #include "ids.hpp"
 #include "invocation_report.hpp"
+#include "progress_line.hpp"
 
 namespace lambda::emulator {
 namespace {
 
 using std::chrono::steady_clock;
-
-// How often a terminal's progress line is redrawn, and after how long a run gets one at all.
-constexpr auto progress_every = std::chrono::milliseconds(200);
-constexpr auto progress_after = std::chrono::seconds(1);
-
-class progress_line {
- public:
-  explicit progress_line(std::size_t total) : total_(total), shown_(isatty(STDERR_FILENO) == 1) {}
-
-  void update(std::size_t done, steady_clock::time_point started) {
-    auto now = steady_clock::now();
-    if (!shown_ || now - started < progress_after || now - last_ < progress_every) return;
-    last_ = now;
-    drawn_ = true;
-    std::fprintf(stderr, "\r\033[Klambda-emulator: %zu/%zu invocations", done, total_);
-    std::fflush(stderr);
-  }
-  void clear() {
-    if (std::exchange(drawn_, false)) std::fputs("\r\033[K", stderr);
-  }
-  std::chrono::milliseconds poll_interval() const { return shown_ ? progress_every : std::chrono::milliseconds(-1); }
-
- private:
-  std::size_t total_;
-  bool shown_;
-  bool drawn_ = false;
-  steady_clock::time_point last_{};
-};
 
 event event_for(const event_line& line) {
   event e;

@@ -36,8 +36,6 @@ enum class invocation_state {
   failed,     // the server gave up on it, e.g. because the bootstrap died
 };
 
-const char* to_string(invocation_state s) noexcept;
-
 struct invocation {
   std::string request_id;
   invocation_state state = invocation_state::queued;
