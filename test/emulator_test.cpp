@@ -142,6 +142,17 @@ TEST(Emulator, ConcurrencyEightRunsEightInvocationsAtOnce) {
   for (const auto& line : result.lines) EXPECT_EQ(text_field(line, "/status"), "ok") << line;
 }
 
+TEST(Emulator, SixteenHundredInvocationsRunAtOnce) {
+  std::string file_text;
+  for (int i = 0; i < 1600; ++i) file_text += "{\"barrier\":1600}\n";
+  temp_file file(file_text);
+  auto result = run({"--concurrency", "1600", "--log-level", "WARN", "--events", file.path(), "--", probe},
+                    {"PROBE_MODE=concurrent"});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), 1600u) << result.err;
+  EXPECT_NE(result.err.find("1600 invocations, 0 failed"), std::string::npos) << result.err;
+}
+
 TEST(Emulator, RepeatSendsTheEventsAgain) {
   temp_file file("{\"a\":1}\n\n{\"b\":2}\n");
   auto result = run({"--repeat", "3", "--events", file.path(), "--", echo});

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "cli_options.hpp"
+#include "descriptor_limit.hpp"
 #include "emulator_modes.hpp"
 #include "event_lines.hpp"
 
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
     std::fputs(usage_text, stdout);
     return 0;
   }
+  // The bootstrap inherits the raised limit too, which its 1600 RICs may need.
+  raise_descriptor_limit();
   try {
     return options.serve.empty() ? batch(options) : run_serve(options);
   } catch (const std::system_error& e) {
