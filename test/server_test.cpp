@@ -446,6 +446,18 @@ TEST(RuntimeApiServer, ChunkedAndPipelinedRequests) {
   EXPECT_EQ(server.find(id)->answer->body, "abcdefg");
 }
 
+TEST(RuntimeApiServer, AnswersExpectContinueBeforeTheBody) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  client.send("POST /2018-06-01/runtime/init/error HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  auto go_ahead = client.read_answer();
+  ASSERT_TRUE(go_ahead);
+  EXPECT_EQ(go_ahead->status, 100);
+  client.send("{}");
+  EXPECT_EQ(client.read_answer()->status, 202);
+  EXPECT_EQ(server.posts().at(0).body, "{}");
+}
+
 TEST(RuntimeApiServer, MalformedRequestsGet400AndAClose) {
   runtime_api_server server;
   raw_http_client client(server.address());

@@ -185,7 +185,13 @@ void http_loop::serve_requests(connection& c) {
   while (!c.awaiting_answer && !c.close_when_flushed && !c.closing) {
     received_request request;
     auto status = c.reader.next(request);
-    if (status == http::parse_status::incomplete) break;
+    if (status == http::parse_status::incomplete) {
+      if (c.reader.take_continue_request()) {
+        c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!c.dribble) flush(c);
+      }
+      break;
+    }
     c.awaiting_answer = true;
     if (status != http::parse_status::complete) {
       bool too_large = status == http::parse_status::too_large;

@@ -49,6 +49,8 @@ http::parse_status request_reader::read_head() {
   }
   head_bytes_ = r.consumed;
   body_end_ = raw_next_ = head_bytes_;
+  expects_continue_ = body_kind_ != http::body_kind::none &&
+                      http::iequals(http::find_header(head.headers, "Expect"), "100-continue");
   chunked_ = {};
   return http::parse_status::complete;
 }
@@ -89,6 +91,7 @@ http::parse_status request_reader::next(received_request& out) {
   } else {
     request_end_ = head_bytes_;
   }
+  expects_continue_ = false;
   // Parsed again for views into the buffer as it is now (it may have moved since the head came).
   http::request_head head;
   http::parse_request_head({buffer_.get(), head_bytes_}, head, headers_);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "http_parser.hpp"
 
@@ -40,6 +41,10 @@ class request_reader {
   http::parse_status next(received_request& out);
   void consume();
 
+  // True once when the head in progress asked "Expect: 100-continue" (curl does for bodies over
+  // 1 KiB, then waits a second for the go-ahead) and its body has not all come yet.
+  bool take_continue_request() noexcept { return std::exchange(expects_continue_, false); }
+
   std::string_view error() const noexcept { return error_; }
   bool empty() const noexcept { return size_ == 0; }
 
@@ -62,6 +67,7 @@ class request_reader {
   std::size_t body_end_ = 0;   // chunked: end of the decoded body
   std::size_t raw_next_ = 0;   // chunked: first byte not yet decoded
   std::size_t request_end_ = 0;
+  bool expects_continue_ = false;
   std::string_view error_;
   std::array<http::header, http::max_headers> headers_;
 };
