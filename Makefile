@@ -117,7 +117,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EMU_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $^ $(LDFLAGS_ALL) -o $@
 
-bench: $(BENCH_BINS) $(BOOTSTRAPS) $(EMULATOR)
+bench: $(BENCH_BINS) $(BOOTSTRAPS) $(TEST_BOOTSTRAPS) $(EMULATOR)
 	@for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b || exit 1; done
 
 # A checker for files (e.g. a conformance suite): $(BUILD)/json-validate FILE...

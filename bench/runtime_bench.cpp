@@ -3,11 +3,15 @@
 // N = 1600. Every figure is the bootstrap's own (its threads' CPU, its peak RSS).
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cctype>
 #include <filesystem>
+#include <iterator>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -24,6 +28,8 @@ using lambda::emulator::runtime_api_server;
 using clock_type = std::chrono::steady_clock;
 
 const std::string echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/examples/echo/bootstrap";
+// A classic-mode (lambda::run) function whose handler makes no system call and no allocation.
+const std::string classic = std::string(LAMBDA_TEST_BUILD_DIR) + "/test/functions/counting/bootstrap";
 
 // CPU time of every thread of `pid` so far, in nanoseconds (schedstat: more precise than ticks).
 double cpu_ns(pid_t pid) {
@@ -167,10 +173,63 @@ void report_scale(unsigned rics) {
               idle_stacks.resident_kb, idle_stacks.count ? double(idle_stacks.resident_kb) / idle_stacks.count : 0.0);
 }
 
+// System calls by name of one run of `bootstrap` under `strace -f -c` answering `invocations`
+// events; the function ends when its polls are answered 500, so strace writes its summary.
+std::map<std::string, long> syscalls(const std::string& bootstrap, const std::string& rics, int invocations) {
+  const auto summary = std::filesystem::temp_directory_path() / ("runtime_bench_strace_" + std::to_string(getpid()));
+  std::map<std::string, long> calls;
+  {
+    runtime_api_server server{{.timeout = 60s, .keep_posts = false}};
+    child_process traced({.argv = {"/usr/bin/strace", "-f", "-c", "-o", summary.string(), bootstrap},
+                          .env = {"AWS_LAMBDA_RUNTIME_API=" + server.address(), "AWS_LAMBDA_MAX_CONCURRENCY=" + rics,
+                                  "AWS_LAMBDA_LOG_LEVEL=WARN"}});
+    std::vector<std::string> ids;
+    for (int i = 0; i < invocations; ++i) ids.push_back(server.enqueue({.payload = R"({"hello":"world"})"}));
+    for (const auto& id : ids) server.wait_finished(id, 60s);
+    server.fail_polls(500);
+    traced.wait_exit(30s);
+  }
+  std::ifstream in(summary);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+    if (w.size() < 5 || w.back() == "total" || !std::isdigit(static_cast<unsigned char>(w[3][0]))) continue;
+    calls[w.back()] = std::stol(w[3]);
+  }
+  std::filesystem::remove(summary);
+  return calls;
+}
+
+// Per invocation, from two runs of different lengths: start-up and shutdown cancel out.
+void report_syscalls(const char* label, const std::string& bootstrap, const std::string& rics) {
+  const int few = 1000, many = 5000;
+  auto a = syscalls(bootstrap, rics, few), b = syscalls(bootstrap, rics, many);
+  double total = 0;
+  std::string detail;
+  for (const auto& [name, count] : b) {
+    double per = double(count - a[name]) / (many - few);
+    total += per;
+    if (per >= 0.01) detail += " " + name + "=" + std::to_string(per).substr(0, 4);
+  }
+  std::printf("  %-28s %.2f per invocation:%s\n", label, total, detail.c_str());
+}
+
+void report_syscalls() {
+  if (!std::filesystem::exists("/usr/bin/strace")) {
+    std::printf("system calls: /usr/bin/strace is not installed, not measured\n");
+    return;
+  }
+  std::printf("system calls (strace -f -c, runs of 1000 and 5000 invocations):\n");
+  report_syscalls("classic (lambda::run)", classic, "1");
+  report_syscalls("run_concurrent, N=1 (echo)", echo, "1");
+  report_syscalls("run_concurrent, N=8 (echo)", echo, "8");
+}
+
 }  // namespace
 
 int main() {
   std::printf("runtime_bench: %s\n", echo.c_str());
+  report_syscalls();
   report_cpu();
   report_throughput();
   report_scale(64);
