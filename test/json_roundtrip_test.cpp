@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/guarded_bytes.hpp"
+#include "support/random_source.hpp"
 
 namespace {
 
@@ -21,20 +22,7 @@ using json::token;
 using json::token_kind;
 using lambda::test::guarded_bytes;
 
-class random_source {
- public:
-  explicit random_source(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-
- private:
-  std::uint64_t state_;
-};
+using lambda::test::random_source;
 
 void append_utf8(std::string& out, char32_t c) {
   if (c < 0x80) {
