@@ -13,18 +13,12 @@ namespace {
 using namespace lambda::http;
 using namespace std::chrono_literals;
 using lambda::test::answer_each;
+using lambda::test::endpoint_at;
 using lambda::test::http_ok;
 using lambda::test::http_test_peer;
 using lambda::test::http_test_request;
 using lambda::test::http_test_server;
 using lambda::test::refusing_port;
-
-endpoint endpoint_at(const std::string& address) {
-  endpoint ep;
-  std::string error;
-  EXPECT_TRUE(parse_endpoint(address, ep, error)) << error;
-  return ep;
-}
 
 const request get{"GET", "/next"};
 

@@ -13,15 +13,9 @@ using namespace lambda::http;
 using lambda::test::http_test_peer;
 using lambda::test::http_test_request;
 using lambda::test::answer_each;
+using lambda::test::endpoint_at;
 using lambda::test::http_ok;
 using lambda::test::http_test_server;
-
-endpoint endpoint_of(const http_test_server& server) {
-  endpoint ep;
-  std::string error;
-  EXPECT_TRUE(parse_endpoint(server.address(), ep, error)) << error;
-  return ep;
-}
 
 const request get{"GET", "/2018-06-01/runtime/invocation/next"};
 
@@ -30,7 +24,7 @@ TEST(Connection, KeepAliveServesManyRequestsOnOneConnection) {
   http_test_server server(
       {answer_each({http_ok("first"), http_ok("second"), http_ok("third")}, &seen)});
   {
-    connection conn(endpoint_of(server));
+    connection conn(endpoint_at(server.address()));
     response out;
     const header extra[] = {{"User-Agent", "lambda-ric-cpp/0.1"}};
     const request post{"POST", "/2018-06-01/runtime/invocation/abc/response", extra, "{\"a\":1}"};
@@ -59,7 +53,7 @@ TEST(Connection, AnswerHeadersAreFoundInAnyCase) {
                                       "lambda-runtime-aws-request-id: 8476a536\r\n"
                                       "Content-Type: application/json\r\n"
                                       "Content-Length: 2\r\n\r\n{}"})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.header("Lambda-Runtime-Aws-Request-Id"), "8476a536");
@@ -72,7 +66,7 @@ TEST(Connection, AnswerHeadersAreFoundInAnyCase) {
 TEST(Connection, ConnectionCloseMakesTheNextSendReconnect) {
   http_test_server server(
       {answer_each({http_ok("bye", "Connection: close\r\n")}), answer_each({http_ok("hi")})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.body, "bye");
@@ -88,7 +82,7 @@ TEST(Connection, Http10AnswerIsReadToTheEnd) {
                              peer.write("HTTP/1.0 200 OK\r\n\r\nuntil close");
                            },
                            answer_each({http_ok("next")})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.body, "until close");
@@ -101,7 +95,7 @@ TEST(Connection, Http10KeepAliveIsKept) {
   const std::string answer =
       "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nk";
   http_test_server server({answer_each({answer, answer})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   ASSERT_TRUE(conn.send(get, out));
@@ -115,7 +109,7 @@ const std::string chunked_answer =
 
 TEST(Connection, ChunkedAnswerWithTrailers) {
   http_test_server server({answer_each({chunked_answer, http_ok("after")})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.body, "hello, world");
@@ -136,7 +130,7 @@ TEST(Connection, AnswersDribbledOneByteAtATime) {
     }
     peer.wait_for_close();
   }});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.body, "dribbled body");
@@ -154,7 +148,7 @@ TEST(Connection, AnswersWithoutBodies) {
       "HTTP/1.1 100 Continue\r\n\r\n"
       "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + http_ok("final"),
   })});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.status, 204);
@@ -182,7 +176,7 @@ TEST(Connection, ClosedBeforeAnswerOnAReusedConnectionIsSentAgainOnce) {
                            },
                            answer_each({http_ok("second")}, &retried)});
   {
-    connection conn(endpoint_of(server));
+    connection conn(endpoint_at(server.address()));
     response out;
     ASSERT_TRUE(conn.send(get, out));
     const request post{"POST", "/r", {}, "payload"};
@@ -205,7 +199,7 @@ TEST(Connection, NotSentAgainOnceSomeOfTheAnswerCame) {
                              peer.write("HTTP/1.1 200 OK\r\nContent-Le");
                            },
                            answer_each({http_ok("third")})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   ASSERT_TRUE(conn.send(get, out));
   result r = conn.send(get, out);
@@ -222,7 +216,7 @@ TEST(Connection, NotSentAgainOnAFreshConnection) {
                              peer.read_request(req);
                            },
                            answer_each({http_ok("second")})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   result r = conn.send(get, out);
   EXPECT_EQ(r.error, error_kind::connection_lost);
@@ -236,7 +230,7 @@ TEST(Connection, LargeBodiesBothWays) {
   std::vector<http_test_request> seen;
   http_test_server server({answer_each({http_ok(big), http_ok("small")}, &seen)});
   {
-    connection conn(endpoint_of(server));
+    connection conn(endpoint_at(server.address()));
     response out;
     ASSERT_TRUE(conn.send({"POST", "/big", {}, big}, out));
     EXPECT_EQ(out.body, big);
@@ -251,7 +245,7 @@ TEST(Connection, LargeBodiesBothWays) {
 TEST(Connection, BigBuffersAreReleasedAtTheNextSend) {
   http_test_server server({answer_each({http_ok(std::string(1 << 20, 'b')), http_ok("small"),
                                         http_ok(std::string(60000, 'm')), http_ok("small")})});
-  connection conn(endpoint_of(server));
+  connection conn(endpoint_at(server.address()));
   response out;
   EXPECT_EQ(conn.buffer_bytes(), 0u);  // nothing until the first send
   ASSERT_TRUE(conn.send(get, out));
@@ -273,7 +267,7 @@ TEST(Connection, SmallInitialBufferGrows) {
   http_test_server server({answer_each({http_ok(body, long_header)})});
   connection_options options;
   options.initial_buffer = 16;
-  connection conn(endpoint_of(server), options);
+  connection conn(endpoint_at(server.address()), options);
   response out;
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(out.body, body);

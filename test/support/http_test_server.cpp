@@ -160,6 +160,13 @@ void http_test_server::serve() {
   }
 }
 
+lambda::http::endpoint endpoint_at(const std::string& address) {
+  lambda::http::endpoint ep;
+  std::string error;
+  if (!lambda::http::parse_endpoint(address, ep, error)) throw std::invalid_argument(error);
+  return ep;
+}
+
 std::string http_ok(std::string_view body, std::string_view extra_headers) {
   return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
          std::string(extra_headers) + "\r\n" + std::string(body);

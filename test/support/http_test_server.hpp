@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "http_endpoint.hpp"
+
 namespace lambda::test {
 
 struct http_test_request {
@@ -76,6 +78,10 @@ class http_test_server {
   std::size_t finished_ = 0;
   std::thread thread_;
 };
+
+// The client endpoint for a server's "127.0.0.1:PORT"; throws std::invalid_argument when it
+// does not parse.
+lambda::http::endpoint endpoint_at(const std::string& address);
 
 // "HTTP/1.1 200 OK" with a Content-Length, `extra_headers` (each ending in CRLF) and `body`.
 std::string http_ok(std::string_view body, std::string_view extra_headers = "");
