@@ -317,17 +317,10 @@ TEST(concurrent_limits, too_few_descriptors_is_a_clear_init_error) {
   child_process function({.argv = {"/usr/bin/prlimit", "--nofile=128:128", "--", test_function("probe")},
                           .env = {"AWS_LAMBDA_RUNTIME_API=" + server.address(), "PROBE_MODE=concurrent",
                                   "AWS_LAMBDA_MAX_CONCURRENCY=500"}});
-  auto status = function.wait_exit(patience);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
-  auto posts = server.posts();
-  ASSERT_EQ(posts.size(), 1u);
-  EXPECT_EQ(posts[0].kind, post_kind::init_error);
-  EXPECT_EQ(posts[0].error_type, "Runtime.ResourceLimit");
-  const auto message = lambda::json::find_string(posts[0].body, "/errorMessage").value_or("");
+  auto posted = expect_init_failure(function, server, "Runtime.ResourceLimit");
+  const auto message = lambda::json::find_string(posted.body, "/errorMessage").value_or("");
   EXPECT_NE(message.find("RLIMIT_NOFILE"), std::string::npos) << message;
   EXPECT_NE(message.find("500 RICs"), std::string::npos) << message;
-  EXPECT_EQ(server.stats().polls_parked_peak, 0u) << "no RIC started";
 }
 
 TEST(concurrent_limits, the_soft_descriptor_limit_is_raised_when_the_hard_one_allows) {
@@ -342,14 +335,7 @@ TEST(concurrent_limits, the_soft_descriptor_limit_is_raised_when_the_hard_one_al
 TEST(concurrent_init, a_throwing_factory_is_an_init_error_before_any_poll) {
   runtime_api_server server;
   auto function = start_function(test_function("probe"), server.address(), concurrent_env("8", {"PROBE_INIT=throw"}));
-  auto status = function.wait_exit(patience);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
-  auto posts = server.posts();
-  ASSERT_EQ(posts.size(), 1u);
-  EXPECT_EQ(posts[0].kind, post_kind::init_error);
-  EXPECT_EQ(posts[0].error_type, "Function.DatabaseUnreachable");
-  EXPECT_EQ(server.stats().polls_parked_peak, 0u);
+  expect_init_failure(function, server, "Function.DatabaseUnreachable");
 }
 
 }  // namespace

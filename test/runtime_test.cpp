@@ -343,26 +343,15 @@ TEST_F(runtime, a_500_to_a_poll_is_fatal) {
 
 TEST_F(runtime, init_failures_are_posted_and_exit_1) {
   auto function = start_function(test_function("probe"), server.address(), {"PROBE_INIT=throw"});
-  auto status = function.wait_exit(patience);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
-  auto posts = server.posts();
-  ASSERT_EQ(posts.size(), 1u);
-  EXPECT_EQ(posts[0].kind, post_kind::init_error);
-  EXPECT_EQ(posts[0].error_type, "Function.DatabaseUnreachable");
-  EXPECT_EQ(field(posts[0].body, "/errorMessage"), "cannot reach the database");
+  auto posted = expect_init_failure(function, server, "Function.DatabaseUnreachable");
+  EXPECT_EQ(field(posted.body, "/errorMessage"), "cannot reach the database");
   EXPECT_NE(function.stdout_text().find("cannot reach the database"), std::string::npos);
-  EXPECT_EQ(server.stats().requests, 1u) << "no poll after a failed init";
+  EXPECT_EQ(server.stats().requests, 1u) << "the init error was the only request";
 }
 
 TEST_F(runtime, an_empty_handler_is_an_init_failure) {
   auto function = start_function(test_function("probe"), server.address(), {"PROBE_INIT=empty"});
-  auto status = function.wait_exit(patience);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
-  auto posts = server.posts();
-  ASSERT_EQ(posts.size(), 1u);
-  EXPECT_EQ(posts[0].error_type, "Runtime.InvalidHandler");
+  expect_init_failure(function, server, "Runtime.InvalidHandler");
 }
 
 struct bad_address {

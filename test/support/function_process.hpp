@@ -7,7 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "../tools/emulator/child_process.hpp"
+#include "../tools/emulator/runtime_api_server.hpp"
 
 namespace lambda::test {
 
@@ -30,6 +33,21 @@ inline emulator::child_process start_function(const std::string& bootstrap, cons
   if (!api.empty()) env.push_back("AWS_LAMBDA_RUNTIME_API=" + api);
   env.push_back("AWS_LAMBDA_FUNCTION_NAME=test-function");
   return emulator::child_process({.argv = {bootstrap}, .env = std::move(env)});
+}
+
+// Expects `function` to exit 1 having posted exactly one init error, of type `error_type`, and
+// no poll ever to have waited. Returns that post (empty when there was none).
+inline emulator::post expect_init_failure(emulator::child_process& function,
+                                          const emulator::runtime_api_server& server, std::string_view error_type) {
+  auto status = function.wait_exit(patience);
+  EXPECT_TRUE(status && status->code == 1) << (status ? status->describe() : "still running");
+  auto posts = server.posts();
+  EXPECT_EQ(posts.size(), 1u);
+  if (posts.empty()) return {};
+  EXPECT_EQ(posts[0].kind, emulator::post_kind::init_error);
+  EXPECT_EQ(posts[0].error_type, error_type);
+  EXPECT_EQ(server.stats().polls_parked_peak, 0u) << "no poll after a failed init";
+  return posts[0];
 }
 
 }  // namespace lambda::test
