@@ -9,25 +9,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <string>
 
+#include "../test/support/counting_new.hpp"
 #include "invocation_scope.hpp"
-
-namespace {
-// Single-threaded: a plain counter is enough.
-unsigned long long allocations = 0;
-}  // namespace
-
-// Not inlined, nor the deletes: GCC would see malloc() and free() meet operator new and delete
-// and warn of a mismatch.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -49,11 +34,11 @@ measurement measure(LogOne log_one) {
   double best = 1e300;
   unsigned long long allocated = 0;
   for (int r = 0; r < repetitions; ++r) {
-    const unsigned long long before = allocations;
+    const std::size_t before = lambda::test::allocations();
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < records_per_repetition; ++i) log_one(i);
     const auto elapsed = std::chrono::steady_clock::now() - start;
-    allocated += allocations - before;
+    allocated += lambda::test::allocations() - before;
     const double ns = std::chrono::duration<double, std::nano>(elapsed).count() / records_per_repetition;
     if (ns < best) best = ns;
   }

@@ -3,27 +3,11 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "invocation_scope.hpp"
 #include "log_lines.hpp"
-
-namespace {
-std::atomic<unsigned long> allocations{0};
-}  // namespace
-
-// Not inlined, nor the deletes: GCC would see malloc() and free() meet operator new and delete
-// and warn of a mismatch.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "support/counting_new.hpp"
 
 namespace {
 
@@ -54,14 +38,14 @@ TEST_P(LogAllocation, RecordsUpTo4KiBAllocateNothingOnceTheThreadHasLogged) {
 
   captured_log log(level::info, style);
   lambda::log::info("first record on this thread");
-  const unsigned long before = allocations.load();
+  const std::size_t before = lambda::test::allocations();
   for (int i = 0; i < 1000; ++i) {
     lambda::log::info("processed {} records for {} in {} ms", i, "customer-17", i * 0.25);
     lambda::log::error("invocation {} failed", i).field("errorType", "Oops").field("errorMessage", with_escapes);
     lambda::log::info("{}", longest).field("attempt", 1);
     lambda::log::debug("filtered {}", i);
   }
-  EXPECT_EQ(allocations.load() - before, 0u);
+  EXPECT_EQ(lambda::test::allocations() - before, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothFormats, LogAllocation, testing::Values(format::json, format::text),
