@@ -26,7 +26,7 @@ LDFLAGS_ALL  := -pthread -Wl,--gc-sections $(SANFLAGS) $(LDFLAGS)
 # Sanitizer runtimes cannot be linked statically.
 STATIC_FLAG  := $(if $(and $(filter 1,$(STATIC)),$(if $(SAN),,yes)),-static)
 
-LIB_SRCS := $(wildcard src/*.cpp)
+LIB_SRCS := $(wildcard src/*/*.cpp)
 LIB      := $(BUILD)/liblambda.a
 
 EMU_SRCS := $(filter-out tools/emulator/main.cpp,$(wildcard tools/emulator/*.cpp))

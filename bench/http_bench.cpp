@@ -17,8 +17,8 @@
 #include <string>
 #include <thread>
 
-#include "http_connection.hpp"
-#include "http_parser.hpp"
+#include "http/connection.hpp"
+#include "http/parser.hpp"
 
 namespace {
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <lambda/log.hpp>
-#include <lambda/runtime.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -12,7 +11,7 @@
 #include <string>
 
 #include "../test/support/counting_new.hpp"
-#include "invocation_scope.hpp"
+#include "log/tags.hpp"
 
 namespace {
 
@@ -60,11 +59,11 @@ int main() {
     std::perror("/dev/null");
     return 1;
   }
-  lambda::context ctx;
+  lambda::log::detail::invocation_tags ctx;
   ctx.request_id = "8f5d2c1e-3b7a-4e0f-9c6d-2a1b0e9f8d7c";
   ctx.trace_id = "Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
   ctx.ric = 3;
-  lambda::detail::invocation_scope scope(ctx);
+  lambda::log::detail::tag_scope scope(ctx);
   const std::string customer = "customer-17";
   const std::string long_text(3000, 'x');
 

@@ -1,4 +1,4 @@
-#include "http_connection.hpp"
+#include "http/connection.hpp"
 
 #include <gtest/gtest.h>
 

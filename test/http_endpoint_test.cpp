@@ -1,4 +1,4 @@
-#include "http_endpoint.hpp"
+#include "http/endpoint.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

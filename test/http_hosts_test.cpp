@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "http_hosts.hpp"
+#include "http/hosts.hpp"
 
 namespace lambda::http {
 namespace {

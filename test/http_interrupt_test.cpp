@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "http_connection.hpp"
+#include "http/connection.hpp"
 #include "support/http_test_server.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "http_parser.hpp"
+#include "http/parser.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,10 @@
 #include <lambda/log.hpp>
-#include <lambda/runtime.hpp>
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "invocation_scope.hpp"
+#include "log/tags.hpp"
 #include "log_lines.hpp"
 #include "support/counting_new.hpp"
 
@@ -25,10 +24,10 @@ std::size_t line_length(format style, const std::string& message) {
 }
 
 TEST_P(LogAllocation, RecordsUpTo4KiBAllocateNothingOnceTheThreadHasLogged) {
-  lambda::context ctx;
+  lambda::log::detail::invocation_tags ctx;
   ctx.request_id = "8f5d2c1e-3b7a-4e0f-9c6d-2a1b0e9f8d7c";
   ctx.trace_id = "Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
-  lambda::detail::invocation_scope scope(ctx);
+  lambda::log::detail::tag_scope scope(ctx);
   const format style = GetParam();
   // A message that makes the record exactly 4096 bytes long, newline included.
   const std::size_t overhead = line_length(style, "");

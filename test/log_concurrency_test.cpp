@@ -1,5 +1,4 @@
 #include <lambda/log.hpp>
-#include <lambda/runtime.hpp>
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
@@ -12,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "invocation_scope.hpp"
+#include "log/tags.hpp"
 #include "log_lines.hpp"
 
 namespace {
@@ -32,10 +31,10 @@ std::string padding_for(int record) { return std::string(static_cast<std::size_t
 // One RIC: its own thread, its own invocation, its own records.
 void log_as_ric(int ric, std::latch& start) {
   const std::string request_id = request_id_of(ric);
-  lambda::context ctx;
+  lambda::log::detail::invocation_tags ctx;
   ctx.request_id = request_id;
   ctx.ric = static_cast<unsigned>(ric);
-  lambda::detail::invocation_scope scope(ctx);
+  lambda::log::detail::tag_scope scope(ctx);
   start.arrive_and_wait();
   for (int i = 0; i < records_per_ric; ++i) {
     lambda::log::info("ric {} record {} {}", ric, i, padding_for(i)).field("ric", ric);

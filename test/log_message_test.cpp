@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "log_message.hpp"
+#include "log/message.hpp"
 
 namespace {
 

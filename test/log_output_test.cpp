@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "log_output.hpp"
+#include "log/output.hpp"
 
 namespace {
 

@@ -1,5 +1,4 @@
 #include <lambda/log.hpp>
-#include <lambda/runtime.hpp>
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -8,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "invocation_scope.hpp"
+#include "log/tags.hpp"
 #include "log_lines.hpp"
 
 namespace {
@@ -20,8 +19,8 @@ using lambda::test::json_record;
 using lambda::test::parse_record;
 using strings = std::vector<std::string>;
 
-lambda::context invocation(std::string_view request_id, unsigned ric = 1) {
-  lambda::context ctx;
+lambda::log::detail::invocation_tags invocation(std::string_view request_id, unsigned ric = 1) {
+  lambda::log::detail::invocation_tags ctx;
   ctx.request_id = request_id;
   ctx.ric = ric;
   return ctx;
@@ -56,8 +55,8 @@ TEST(LogJson, RecordOutsideAnInvocation) {
 
 TEST(LogJson, RecordInsideAnInvocationCarriesItsRequestId) {
   captured_log log(level::trace, format::json);
-  const lambda::context ctx = invocation("8f5d2c1e-3b7a-4e0f", 4);
-  lambda::detail::invocation_scope scope(ctx);
+  const lambda::log::detail::invocation_tags ctx = invocation("8f5d2c1e-3b7a-4e0f", 4);
+  lambda::log::detail::tag_scope scope(ctx);
   lambda::log::warn("slow");
   const json_record r = only_json_record(log);
   EXPECT_EQ(r.keys(), (strings{"timestamp", "level", "requestId", "ric", "message"}));
@@ -69,10 +68,10 @@ TEST(LogJson, RecordInsideAnInvocationCarriesItsRequestId) {
 
 TEST(LogJson, TenantAndTraceIdsWhenPresent) {
   captured_log log(level::trace, format::json);
-  lambda::context ctx = invocation("req-1");
+  lambda::log::detail::invocation_tags ctx = invocation("req-1");
   ctx.tenant_id = "tenant-a";
   ctx.trace_id = "Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
-  lambda::detail::invocation_scope scope(ctx);
+  lambda::log::detail::tag_scope scope(ctx);
   lambda::log::info("hello");
   const json_record r = only_json_record(log);
   EXPECT_EQ(r.keys(), (strings{"timestamp", "level", "requestId", "tenantId", "traceId", "ric", "message"}));
@@ -82,13 +81,13 @@ TEST(LogJson, TenantAndTraceIdsWhenPresent) {
 
 TEST(LogJson, TheRequestIdFollowsTheInvocationOnTheThread) {
   captured_log log(level::trace, format::json);
-  const lambda::context first = invocation("first");
-  const lambda::context second = invocation("second");
+  const lambda::log::detail::invocation_tags first = invocation("first");
+  const lambda::log::detail::invocation_tags second = invocation("second");
   {
-    lambda::detail::invocation_scope scope(first);
+    lambda::log::detail::tag_scope scope(first);
     lambda::log::info("a");
     {
-      lambda::detail::invocation_scope inner(second);
+      lambda::log::detail::tag_scope inner(second);
       lambda::log::info("b");
     }
     lambda::log::info("c");
@@ -169,8 +168,8 @@ TEST(LogJson, EveryLevelHasItsName) {
 
 TEST(LogText, ColumnsAreTimestampRequestIdLevelMessage) {
   captured_log log(level::trace, format::text);
-  const lambda::context ctx = invocation("8f5d2c1e-3b7a-4e0f");
-  lambda::detail::invocation_scope scope(ctx);
+  const lambda::log::detail::invocation_tags ctx = invocation("8f5d2c1e-3b7a-4e0f");
+  lambda::log::detail::tag_scope scope(ctx);
   lambda::log::info("processed {} records", 12);
   const strings lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "log_names.hpp"
-#include "log_settings.hpp"
+#include "log/names.hpp"
+#include "log/settings.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "log_lines.hpp"
-#include "log_timestamp.hpp"
+#include "log/timestamp.hpp"
 
 namespace {
 

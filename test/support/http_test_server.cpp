@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "http_parser.hpp"
+#include "http/parser.hpp"
 
 namespace lambda::test {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "http_endpoint.hpp"
+#include "http/endpoint.hpp"
 
 namespace lambda::test {
 

@@ -11,7 +11,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "http_parser.hpp"
+#include "http/parser.hpp"
 
 namespace lambda::test {
 namespace {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "http_parser.hpp"
+#include "http/parser.hpp"
 
 namespace lambda::emulator {
 

@@ -1,0 +1,439 @@
+#include "http/connection.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "http/hosts.hpp"
+#include "http/request_head.hpp"
+#include "http/socket.hpp"
+
+namespace lambda::http {
+
+using socket_io::wait_result;
+
+struct connection::call {
+  const request& req;
+  std::optional<clock::time_point> deadline;
+
+  bool interruptible() const { return req.interruptible; }
+};
+
+connection::connection(endpoint ep, connection_options options)
+    : endpoint_(std::move(ep)), options_(options) {
+  // Room for a status line at least, and never zero, since the buffer grows by doubling.
+  options_.initial_buffer = std::max<std::size_t>(options_.initial_buffer, 64);
+}
+
+connection::~connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+result connection::send(const request& req, response& out) {
+  write_request_head(head_, req, endpoint_.authority);
+  out = response{};
+  filled_ = 0;  // the previous answer, which `out` may have viewed, is let go
+  header_count_ = 0;
+  if (capacity_ > kept_buffer_bytes) {
+    buffer_.reset();
+    capacity_ = 0;
+  }
+  if (capacity_ == 0) grow(options_.initial_buffer);
+
+  call c{req, {}};
+  if (req.timeout > std::chrono::milliseconds::zero()) c.deadline = clock::now() + req.timeout;
+  if (!req.interruptible) return exchange(c, out);
+
+  int expected = idle;
+  if (!state_.compare_exchange_strong(expected, in_interruptible_request))
+    return {error_kind::interrupted, "the request was not sent: the connection was interrupted"};
+  result r = exchange(c, out);
+  expected = in_interruptible_request;
+  if (!state_.compare_exchange_strong(expected, idle)) {
+    // interrupt() landed during the request and may be shutting the socket down: closing it under
+    // the same lock means no later request ever meets that half-dead socket.
+    close_fd();
+  }
+  return r;
+}
+
+void connection::interrupt() noexcept {
+  std::lock_guard lock(fd_mutex_);
+  if (state_.exchange(interrupted) != in_interruptible_request) return;
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  if (backoff_fd_ >= 0) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(backoff_fd_, &one, sizeof one);
+  }
+}
+
+result connection::exchange(call& c, response& out) {
+  for (;;) {
+    const bool reused = fd_ >= 0;
+    if (!reused) {
+      result opened = open(c);
+      if (!opened) return opened;
+    }
+    bool got_bytes = false;
+    result r = write_request(c);
+    if (r) r = read_answer(c, out, got_bytes);
+    // A keep-alive connection the server closed while it sat idle: the request is sent again
+    // on a new one, once (the retry itself is never on a reused connection).
+    if (r || r.error != error_kind::connection_lost || !reused || got_bytes) return r;
+  }
+}
+
+result connection::open(call& c) {
+  std::vector<host_address> targets;
+  if (endpoint_.address_size > 0) {
+    targets.push_back({endpoint_.address, endpoint_.address_size});
+  } else {
+    targets = resolve_host(endpoint_.host, endpoint_.port);
+    if (targets.empty()) {
+      return {error_kind::connect_failed, "cannot resolve " + endpoint_.host +
+                                              ": host names are looked up in /etc/hosts only (the Runtime "
+                                              "API is always local); use an IP address"};
+    }
+  }
+  const auto give_up_at = clock::now() + options_.retry_budget;
+  clock::duration delay = options_.first_backoff;
+  for (;;) {
+    result r = connect_once(c, targets);
+    if (r.error != error_kind::connect_failed) return r;
+    const auto now = clock::now();
+    if (now >= give_up_at) {
+      r.message += " (retried for " + std::to_string(options_.retry_budget.count()) + " ms)";
+      return r;
+    }
+    result waited = back_off(c, std::min(delay, give_up_at - now));
+    if (!waited) return waited;
+    delay = std::min<clock::duration>(delay * 2, options_.max_backoff);
+  }
+}
+
+// Tries each address in turn, as the hosts file lists them.
+result connection::connect_once(call& c, const std::vector<host_address>& targets) {
+  result r;
+  for (const auto& target : targets) {
+    r = connect_to(c, reinterpret_cast<const sockaddr*>(&target.address), target.size);
+    if (r.error != error_kind::connect_failed) break;
+  }
+  return r;
+}
+
+result connection::connect_to(call& c, const sockaddr* address, socklen_t size) {
+  const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return connect_failed(errno);
+  {
+    std::lock_guard lock(fd_mutex_);
+    fd_ = fd;
+  }
+  // From here interrupt() can see the socket, so a check now cannot miss it.
+  if (c.interruptible() && is_interrupted())
+    return fail_and_close(error_kind::interrupted, "the connection was interrupted");
+  int error = 0;
+  if (::connect(fd, address, size) != 0) {
+    error = errno;
+    if (error == EINPROGRESS) {
+      const int wake_fd = c.interruptible() ? options_.wake_fd : -1;
+      switch (socket_io::wait(fd, POLLOUT, wake_fd, c.deadline)) {
+        case wait_result::woken:
+          return fail_and_close(error_kind::interrupted, "the connection was interrupted");
+        case wait_result::timed_out:
+          return fail_and_close(error_kind::timed_out,
+                                "timed out connecting to " + endpoint_.authority);
+        case wait_result::ready:
+          break;
+      }
+      error = 0;
+    }
+  }
+  if (error == 0) error = socket_io::finish_connect(fd);
+  if (error == 0) return {};
+  close_fd();
+  if (c.interruptible() && is_interrupted())
+    return {error_kind::interrupted, "the connection was interrupted"};
+  return connect_failed(error);
+}
+
+result connection::connect_failed(int error) const {
+  return {error_kind::connect_failed,
+          "cannot connect to " + endpoint_.authority + ": " + socket_io::describe(error)};
+}
+
+result connection::back_off(call& c, clock::duration delay) {
+  auto until = clock::now() + delay;
+  const bool deadline_first = c.deadline && *c.deadline <= until;
+  if (deadline_first) until = *c.deadline;
+  const auto timed_out = [&]() -> result {
+    if (!deadline_first) return {};
+    return {error_kind::timed_out, "timed out connecting to " + endpoint_.authority};
+  };
+  if (!c.interruptible()) {
+    std::this_thread::sleep_until(until);
+    return timed_out();
+  }
+  // An eventfd only while backing off: interrupt() writes to it, so the wait ends at once.
+  const int event = ::eventfd(0, EFD_CLOEXEC);
+  if (event < 0) return connect_failed(errno);
+  {
+    std::lock_guard lock(fd_mutex_);
+    backoff_fd_ = event;
+  }
+  wait_result waited = wait_result::woken;
+  if (!is_interrupted()) waited = socket_io::wait(event, POLLIN, options_.wake_fd, until);
+  {
+    std::lock_guard lock(fd_mutex_);
+    ::close(backoff_fd_);
+    backoff_fd_ = -1;
+  }
+  if (waited != wait_result::timed_out)
+    return {error_kind::interrupted, "the connection was interrupted while retrying to connect"};
+  return timed_out();
+}
+
+result connection::write_request(call& c) {
+  iovec parts[2] = {{head_.data(), head_.size()},
+                    {const_cast<char*>(c.req.body.data()), c.req.body.size()}};
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = c.req.body.empty() ? 1 : 2;
+  while (message.msg_iovlen > 0) {
+    const ssize_t sent = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      return lost_or_interrupted(c, "while sending the request: " + socket_io::describe(errno));
+    }
+    // A partial write: skip what went out and send the rest.
+    auto left = static_cast<std::size_t>(sent);
+    while (message.msg_iovlen > 0 && left >= message.msg_iov->iov_len) {
+      left -= message.msg_iov->iov_len;
+      ++message.msg_iov;
+      --message.msg_iovlen;
+    }
+    if (message.msg_iovlen > 0) {
+      message.msg_iov->iov_base = static_cast<char*>(message.msg_iov->iov_base) + left;
+      message.msg_iov->iov_len -= left;
+    }
+  }
+  return {};
+}
+
+result connection::read_answer(call& c, response& out, bool& got_bytes) {
+  response_head head;
+  std::size_t head_size = 0;
+  for (;;) {
+    result r = read_head(c, head, head_size, got_bytes);
+    if (!r) return r;
+    if (head.status >= 200) break;
+    if (head.status == 101)
+      return fail_and_close(error_kind::malformed, answer_error("switches protocols, unasked"));
+    // An interim answer (100 Continue, 103 Early Hints): the real one follows it.
+    std::memmove(buffer_.get(), buffer_.get() + head_size, filled_ - head_size);
+    filled_ -= head_size;
+    header_count_ = 0;
+  }
+  return read_body(c, head, head_size, out);
+}
+
+result connection::read_head(call& c, response_head& head, std::size_t& head_size,
+                             bool& got_bytes) {
+  std::size_t scanned = 0;
+  for (;;) {
+    if (filled_ > 0) {
+      const parse_result p = parse_response_head({buffer_.get(), filled_}, head, headers_, scanned);
+      if (p.status == parse_status::complete) {
+        head_size = p.consumed;
+        header_count_ = head.headers.size();
+        return {};
+      }
+      if (p.status == parse_status::malformed)
+        return fail_and_close(error_kind::malformed, answer_error(p.reason));
+      if (p.status == parse_status::too_large)
+        return fail_and_close(error_kind::too_large, answer_too_large(p.reason));
+      scanned = filled_;
+    }
+    if (filled_ == capacity_) grow(capacity_ * 2);
+    bool eof = false;
+    result r = receive(c, capacity_, eof);
+    if (!r) return r;
+    if (eof) {
+      return lost_or_interrupted(c, got_bytes ? "in the middle of the answer's head"
+                                              : "before answering");
+    }
+    got_bytes = true;
+  }
+}
+
+result connection::read_body(call& c, const response_head& head, std::size_t head_size,
+                             response& out) {
+  const body_kind kind = response_body_kind(head, c.req.method == "HEAD");
+  std::size_t body_end = head_size;
+  bool surplus = false;
+  result r;
+  if (kind == body_kind::length && *head.body.content_length > options_.max_body) {
+    // Nothing of the body was read, so the head is still whole: the caller may use its status
+    // and headers to answer for the body it cannot have.
+    out.status = head.status;
+    out.headers = head.headers;
+    return body_too_large(*head.body.content_length);
+  }
+  if (kind == body_kind::length) {
+    r = read_sized(c, head_size, *head.body.content_length, body_end);
+  } else if (kind == body_kind::chunked) {
+    r = read_chunked(c, head_size, body_end, surplus);
+  } else if (kind == body_kind::until_close) {
+    r = read_until_close(c, head_size, body_end);
+  }
+  if (!r) return r;
+  out.status = head.status;
+  out.headers = head.headers;
+  out.body = {buffer_.get() + head_size, body_end - head_size};
+  // Bytes past the answer were never asked for: the stream can no longer be trusted.
+  if (kind != body_kind::chunked) surplus = filled_ > body_end;
+  if (!head.body.keep_alive || kind == body_kind::until_close || surplus) close_fd();
+  return {};
+}
+
+result connection::read_sized(call& c, std::size_t head_size, std::uint64_t length,
+                              std::size_t& body_end) {
+  body_end = head_size + static_cast<std::size_t>(length);
+  if (body_end > capacity_) grow(body_end);  // once, to fit: the body is received in place
+  while (filled_ < body_end) {
+    bool eof = false;
+    result r = receive(c, body_end, eof);
+    if (!r) return r;
+    if (eof) return lost_or_interrupted(c, "in the middle of the answer's body");
+  }
+  return {};
+}
+
+result connection::read_chunked(call& c, std::size_t head_size, std::size_t& body_end,
+                                bool& surplus) {
+  chunked_decoder decoder;
+  // Decoded body bytes are [head_size, body_end); bytes not yet decoded follow them.
+  const std::size_t most = head_size + options_.max_body + max_head_bytes;
+  for (;;) {
+    const std::size_t raw = body_end;
+    const chunked_result d = decoder.decode({buffer_.get() + raw, filled_ - raw});
+    body_end += d.decoded;
+    if (d.status == parse_status::malformed)
+      return fail_and_close(error_kind::malformed, answer_error(d.reason));
+    if (d.status == parse_status::too_large)
+      return fail_and_close(error_kind::too_large, answer_too_large(d.reason));
+    if (body_end - head_size > options_.max_body) return body_too_large(body_end - head_size);
+    if (d.status == parse_status::complete) {
+      surplus = filled_ > raw + d.consumed;
+      return {};
+    }
+    filled_ = body_end;
+    if (filled_ == capacity_) grow(std::min(capacity_ * 2, most));
+    bool eof = false;
+    result r = receive(c, capacity_, eof);
+    if (!r) return r;
+    if (eof) return lost_or_interrupted(c, "in the middle of the answer's chunked body");
+  }
+}
+
+result connection::read_until_close(call& c, std::size_t head_size, std::size_t& body_end) {
+  for (;;) {
+    if (filled_ - head_size > options_.max_body) return body_too_large(filled_ - head_size);
+    if (filled_ == capacity_) grow(std::min(capacity_ * 2, head_size + options_.max_body + 1));
+    bool eof = false;
+    result r = receive(c, capacity_, eof);
+    if (!r) return r;
+    if (eof) break;
+  }
+  // A shutdown by interrupt() also looks like the end of the body.
+  if (c.interruptible() && is_interrupted())
+    return fail_and_close(error_kind::interrupted, "the request was interrupted");
+  body_end = filled_;
+  return {};
+}
+
+result connection::receive(call& c, std::size_t max_end, bool& eof) {
+  const int wake_fd = c.interruptible() ? options_.wake_fd : -1;
+  if (wake_fd >= 0 || c.deadline) {
+    switch (socket_io::wait(fd_, POLLIN, wake_fd, c.deadline)) {
+      case wait_result::woken:
+        return fail_and_close(error_kind::interrupted, "the request was interrupted");
+      case wait_result::timed_out:
+        return fail_and_close(error_kind::timed_out,
+                              "no answer from " + endpoint_.authority + " within " +
+                                  std::to_string(c.req.timeout.count()) + " ms");
+      case wait_result::ready:
+        break;
+    }
+  }
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buffer_.get() + filled_, max_end - filled_, 0);
+    if (n >= 0) {
+      filled_ += static_cast<std::size_t>(n);
+      eof = n == 0;
+      return {};
+    }
+    if (errno != EINTR)
+      return lost_or_interrupted(c, "while reading the answer: " + socket_io::describe(errno));
+  }
+}
+
+result connection::lost_or_interrupted(call& c, std::string what) {
+  if (c.interruptible() && is_interrupted())
+    return fail_and_close(error_kind::interrupted, "the request was interrupted");
+  return fail_and_close(error_kind::connection_lost,
+                        "the connection to " + endpoint_.authority + " was lost " + what);
+}
+
+result connection::fail_and_close(error_kind kind, std::string message) {
+  close_fd();
+  return {kind, std::move(message)};
+}
+
+result connection::body_too_large(std::uint64_t size) {
+  return fail_and_close(error_kind::too_large,
+                        "the answer from " + endpoint_.authority + " has a body of " +
+                            std::to_string(size) + " bytes or more, over the limit of " +
+                            std::to_string(options_.max_body));
+}
+
+std::string connection::answer_error(std::string_view reason) const {
+  return "the answer from " + endpoint_.authority + " is not valid HTTP/1.1: " +
+         std::string(reason);
+}
+
+std::string connection::answer_too_large(std::string_view reason) const {
+  return "the answer from " + endpoint_.authority + " is too large: " + std::string(reason);
+}
+
+void connection::grow(std::size_t capacity) {
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (filled_ > 0) std::memcpy(bigger.get(), buffer_.get(), filled_);
+  // The parsed head's fields view the old bytes: point them at the same bytes in the new buffer.
+  const auto moved = [&](std::string_view text) {
+    return std::string_view(bigger.get() + (text.data() - buffer_.get()), text.size());
+  };
+  for (std::size_t i = 0; i < header_count_; ++i) {
+    headers_[i] = {moved(headers_[i].name), moved(headers_[i].value)};
+  }
+  buffer_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
+void connection::close_fd() noexcept {
+  std::lock_guard lock(fd_mutex_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool connection::is_interrupted() const noexcept { return state_.load() == interrupted; }
+
+}  // namespace lambda::http

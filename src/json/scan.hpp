@@ -1,0 +1,162 @@
+// The tokenizer's inner scanners: one string or number token at a time, over offsets into the
+// input, so that a token cut off by the end of the input can be resumed later.
+#pragma once
+
+#include <lambda/json.hpp>
+
+#include <cstddef>
+
+#include "json/swar.hpp"
+#include "json/utf8.hpp"
+
+namespace lambda::json::detail {
+
+enum class scan_status : unsigned char { complete, truncated, invalid };
+
+struct scan_result {
+  scan_status status;
+  // complete: one past the token. truncated: where to resume once more input arrives.
+  // invalid: the first byte found wrong.
+  std::size_t position;
+  error_code error = error_code::none;
+};
+
+inline int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  const char lower = static_cast<char>(c | 0x20);
+  if (lower >= 'a' && lower <= 'f') return lower - 'a' + 10;
+  return -1;
+}
+
+// The four hex digits at data[p..p+4) of a \u escape whose backslash is at `escape`.
+inline scan_result scan_hex4(const char* data, std::size_t size, std::size_t p, std::size_t escape,
+                             unsigned& unit) noexcept {
+  unit = 0;
+  for (std::size_t i = p; i < p + 4; ++i) {
+    if (i == size) return {scan_status::truncated, escape};
+    const int digit = hex_digit(data[i]);
+    if (digit < 0) return {scan_status::invalid, escape, error_code::invalid_unicode_escape};
+    unit = unit * 16 + static_cast<unsigned>(digit);
+  }
+  return {scan_status::complete, p + 4};
+}
+
+inline bool is_high_surrogate(unsigned unit) noexcept { return unit >= 0xD800 && unit <= 0xDBFF; }
+inline bool is_low_surrogate(unsigned unit) noexcept { return unit >= 0xDC00 && unit <= 0xDFFF; }
+
+// The character after the backslash of a two-byte escape.
+inline bool is_short_escape(char c) noexcept {
+  switch (c) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The escape whose backslash is at data[p]. A high surrogate must be followed at once by a
+// \u escape of a low one: the pair is one code point, and either half alone is no character.
+inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p) noexcept {
+  if (size - p < 2) return {scan_status::truncated, p};
+  if (is_short_escape(data[p + 1])) return {scan_status::complete, p + 2};
+  if (data[p + 1] != 'u') return {scan_status::invalid, p, error_code::invalid_escape};
+  unsigned unit = 0;
+  const scan_result first = scan_hex4(data, size, p + 2, p, unit);
+  if (first.status != scan_status::complete) return first;
+  if (is_low_surrogate(unit)) return {scan_status::invalid, p, error_code::lone_surrogate};
+  if (!is_high_surrogate(unit)) return first;
+  const std::size_t second = p + 6;
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (second + i == size) return {scan_status::truncated, p};
+    if (data[second + i] != "\\u"[i]) return {scan_status::invalid, p, error_code::lone_surrogate};
+  }
+  const scan_result low = scan_hex4(data, size, second + 2, second, unit);
+  if (low.status == scan_status::truncated) return {scan_status::truncated, p};
+  if (low.status == scan_status::invalid) return low;
+  if (!is_low_surrogate(unit)) return {scan_status::invalid, p, error_code::lone_surrogate};
+  return low;
+}
+
+// A string's contents from `p` (just past the opening quote, or a resume point) through the
+// closing quote. Sets `escaped` when it meets a backslash escape.
+inline scan_result scan_string(const char* data, std::size_t size, std::size_t p,
+                               bool& escaped) noexcept {
+  const char* const end = data + size;
+  for (;;) {
+    const char* stop = find_string_stopper(data + p, end);
+    p = static_cast<std::size_t>(stop - data);
+    if (stop == end) return {scan_status::truncated, p};
+    const auto c = static_cast<unsigned char>(*stop);
+    if (c == '"') return {scan_status::complete, p + 1};
+    if (c == '\\') {
+      escaped = true;
+      if (size - p >= 2 && is_short_escape(data[p + 1])) {  // the common case, kept inline
+        p += 2;
+        continue;
+      }
+      const scan_result escape = scan_escape(data, size, p);
+      if (escape.status != scan_status::complete) return escape;
+      p = escape.position;
+      continue;
+    }
+    if (c < 0x20) return {scan_status::invalid, p, error_code::control_character};
+    const auto* lead = reinterpret_cast<const unsigned char*>(stop);
+    const utf8_sequence sequence = check_utf8(lead, size - p);
+    if (sequence.verdict == utf8_verdict::truncated) return {scan_status::truncated, p};
+    if (sequence.verdict == utf8_verdict::invalid) {
+      return {scan_status::invalid, p, error_code::invalid_utf8};
+    }
+    p += sequence.length;
+  }
+}
+
+inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+inline std::size_t skip_digits(const char* data, std::size_t size, std::size_t p) noexcept {
+  while (p < size && is_digit(data[p])) ++p;
+  return p;
+}
+
+// A number per RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, starting at `p`. One
+// that reaches the end of the input is complete only once the input is finished: "12" may yet
+// become "123". A truncated number resumes from its first byte (numbers are short).
+inline scan_result scan_number(const char* data, std::size_t size, std::size_t start,
+                               bool finished) noexcept {
+  const scan_result cut_off{scan_status::truncated, start};
+  const auto digits_required = [&](std::size_t p) -> scan_result {
+    if (p == size) return cut_off;
+    if (!is_digit(data[p])) return {scan_status::invalid, p, error_code::invalid_number};
+    return {scan_status::complete, skip_digits(data, size, p)};
+  };
+  const auto complete_at = [&](std::size_t p) -> scan_result {
+    if (p == size && !finished) return cut_off;
+    return {scan_status::complete, p};
+  };
+
+  std::size_t p = start;
+  if (data[p] == '-') ++p;
+  if (p == size) return cut_off;
+  if (data[p] == '0') {
+    ++p;
+    if (p < size && is_digit(data[p])) return {scan_status::invalid, p, error_code::leading_zero};
+  } else {
+    const scan_result integer = digits_required(p);
+    if (integer.status != scan_status::complete) return integer;
+    p = integer.position;
+  }
+  if (p < size && data[p] == '.') {
+    const scan_result fraction = digits_required(p + 1);
+    if (fraction.status != scan_status::complete) return fraction;
+    p = fraction.position;
+  }
+  if (p < size && (data[p] == 'e' || data[p] == 'E')) {
+    ++p;
+    if (p < size && (data[p] == '+' || data[p] == '-')) ++p;
+    const scan_result exponent = digits_required(p);
+    if (exponent.status != scan_status::complete) return exponent;
+    p = exponent.position;
+  }
+  return complete_at(p);
+}
+
+}  // namespace lambda::json::detail

@@ -1,0 +1,39 @@
+#include <lambda/json.hpp>
+
+#include <cstring>
+
+#include "json/unescape.hpp"
+
+namespace lambda::json {
+
+std::size_t unescape(std::string_view text, char* out) noexcept {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  char* o = out;
+  while (p < end) {
+    const auto left = static_cast<std::size_t>(end - p);
+    const auto* backslash = static_cast<const char*>(std::memchr(p, '\\', left));
+    const char* run_end = backslash != nullptr ? backslash : end;
+    std::memcpy(o, p, static_cast<std::size_t>(run_end - p));
+    o += run_end - p;
+    p = run_end;
+    if (p == end) break;
+    const detail::decoded_escape escape =
+        detail::decode_escape(p, static_cast<std::size_t>(end - p), o);
+    if (escape.consumed == 0) {
+      *o++ = *p++;  // not an escape: copied through
+      continue;
+    }
+    o += escape.length;
+    p += escape.consumed;
+  }
+  return static_cast<std::size_t>(o - out);
+}
+
+void append_unescaped(std::string& out, std::string_view text) {
+  const std::size_t old_size = out.size();
+  out.resize(old_size + text.size());
+  out.resize(old_size + unescape(text, out.data() + old_size));
+}
+
+}  // namespace lambda::json

@@ -1,0 +1,175 @@
+#include <lambda/json.hpp>
+#include <lambda/log.hpp>
+
+#include <algorithm>
+#include <new>
+
+#include "log/message.hpp"
+#include "log/names.hpp"
+#include "log/output.hpp"
+#include "log/tags.hpp"
+#include "log/timestamp.hpp"
+
+namespace lambda::log {
+namespace detail {
+
+// Where a record is built. Each thread reuses one, so records need no allocation.
+struct record_buffer {
+  std::string line;
+  std::string message;  // JSON only: the message, before it is escaped into the line
+  format style = format::text;
+  int fd = 1;
+  unsigned fields = 0;
+  bool in_use = false;
+  bool owned_by_record = false;  // made for a second record alive on one thread; freed with it
+};
+
+namespace {
+
+// Records up to this many bytes reuse the thread's buffer without allocating.
+constexpr std::size_t reserved_bytes = 4096;
+// A buffer that one huge record grew past this is given back, not kept for the thread's life.
+constexpr std::size_t kept_bytes = 64 * 1024;
+
+thread_local record_buffer thread_buffer;
+thread_local const invocation_tags* thread_tags = nullptr;
+
+record_buffer* claim_buffer() {
+  record_buffer* b = &thread_buffer;
+  if (b->in_use) {
+    b = new record_buffer;
+    b->owned_by_record = true;
+  }
+  b->line.reserve(reserved_bytes);
+  b->in_use = true;
+  return b;
+}
+
+void empty_for_reuse(std::string& s) noexcept {
+  if (s.capacity() > kept_bytes) std::string().swap(s);
+  s.clear();
+}
+
+void release(record_buffer* b) noexcept {
+  if (b->owned_by_record) {
+    delete b;
+    return;
+  }
+  empty_for_reuse(b->line);
+  empty_for_reuse(b->message);
+  b->in_use = false;
+}
+
+void begin_json(record_buffer& b, level l, std::string_view format, std::initializer_list<argument> args) {
+  std::string& line = b.line;
+  line += "{\"timestamp\":\"";
+  append_timestamp(line, std::chrono::system_clock::now());
+  line += "\",\"level\":\"";
+  line += level_name(l);
+  line += '"';
+  if (const invocation_tags* ctx = current_tags()) {
+    line += ",\"requestId\":";
+    json::append_quoted(line, ctx->request_id);
+    if (!ctx->tenant_id.empty()) {
+      line += ",\"tenantId\":";
+      json::append_quoted(line, ctx->tenant_id);
+    }
+    if (!ctx->trace_id.empty()) {
+      line += ",\"traceId\":";
+      json::append_quoted(line, ctx->trace_id);
+    }
+    line += ",\"ric\":";
+    argument_access::append_text(line, ctx->ric);
+  }
+  b.message.reserve(reserved_bytes);
+  append_message(b.message, format, args);
+  line += ",\"message\":";
+  json::append_quoted(line, b.message);
+}
+
+void begin_text(record_buffer& b, level l, std::string_view format, std::initializer_list<argument> args) {
+  std::string& line = b.line;
+  append_timestamp(line, std::chrono::system_clock::now());
+  line += '\t';
+  // Outside an invocation the column stays, empty, so that tools can split lines on tabs.
+  if (const invocation_tags* ctx = current_tags()) line += ctx->request_id;
+  line += '\t';
+  line += level_name(l);
+  line += '\t';
+  const std::size_t message_start = line.size();
+  append_message(line, format, args);
+  // Lambda ends a record at '\n'; '\r' keeps a multi-line message in one, as AWS's Node runtime does.
+  std::replace(line.begin() + static_cast<std::ptrdiff_t>(message_start), line.end(), '\n', '\r');
+}
+
+void add_field(record_buffer& b, std::string_view key, const argument& value) {
+  if (b.style == format::json) {
+    b.line += ',';
+  } else {
+    b.line += b.fields == 0 ? "\t{" : ",";
+  }
+  json::append_quoted(b.line, key);
+  b.line += ':';
+  argument_access::append_json(b.line, value);
+  ++b.fields;
+}
+
+void finish(record_buffer& b) {
+  if (b.style == format::json || b.fields > 0) b.line += '}';
+  b.line += '\n';
+}
+
+}  // namespace
+
+const invocation_tags* current_tags() noexcept { return thread_tags; }
+
+tag_scope::tag_scope(const invocation_tags& tags) noexcept : previous_(thread_tags) { thread_tags = &tags; }
+
+tag_scope::~tag_scope() { thread_tags = previous_; }
+
+}  // namespace detail
+
+record::record(level l, std::string_view format, std::initializer_list<argument> args) noexcept {
+  if (!enabled(l)) return;
+  const settings s = current_settings();
+  detail::record_buffer* b = nullptr;
+  try {
+    b = detail::claim_buffer();
+    b->style = s.format;
+    b->fd = s.fd;
+    b->fields = 0;
+    if (s.format == log::format::json) {  // log::, as the parameter is named format too
+      detail::begin_json(*b, l, format, args);
+    } else {
+      detail::begin_text(*b, l, format, args);
+    }
+    buffer_ = b;
+  } catch (const std::bad_alloc&) {
+    // Out of memory: the record is dropped rather than thrown at the code that logs.
+    if (b) detail::release(b);
+  }
+}
+
+record& record::field(std::string_view key, const argument& value) noexcept {
+  if (!buffer_) return *this;
+  try {
+    detail::add_field(*buffer_, key, value);
+  } catch (const std::bad_alloc&) {
+    detail::release(buffer_);
+    buffer_ = nullptr;
+  }
+  return *this;
+}
+
+record::~record() {
+  if (!buffer_) return;
+  try {
+    detail::finish(*buffer_);
+    detail::write_line(buffer_->fd, buffer_->line);
+  } catch (const std::bad_alloc&) {
+    // Nothing to do: the record is lost, as in the constructor.
+  }
+  detail::release(buffer_);
+}
+
+}  // namespace lambda::log

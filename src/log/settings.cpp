@@ -1,0 +1,91 @@
+#include "log/settings.hpp"
+
+#include <cstdlib>
+#include <mutex>
+
+#include "log/names.hpp"
+
+namespace lambda::log {
+namespace detail {
+
+std::atomic<int> threshold{unconfigured};
+
+namespace {
+
+std::atomic<int> output_format{static_cast<int>(format::text)};
+std::atomic<int> output_fd{1};
+std::once_flag environment_read;
+
+std::string_view value_of(const char* variable) noexcept {
+  return variable ? std::string_view(variable) : std::string_view();
+}
+
+}  // namespace
+
+environment_reading read_environment(const char* log_level, const char* log_format,
+                                     const char* initialization_type) noexcept {
+  environment_reading reading;
+  if (value_of(initialization_type) == "lambda-managed-instances") reading.chosen.format = format::json;
+
+  const std::string_view level_value = value_of(log_level);
+  if (auto parsed = parse_level(level_value)) {
+    reading.chosen.threshold = *parsed;
+  } else if (!level_value.empty()) {
+    reading.unknown_level = level_value;
+  }
+
+  const std::string_view format_value = value_of(log_format);
+  if (auto parsed = parse_format(format_value)) {
+    reading.chosen.format = *parsed;
+  } else if (!format_value.empty()) {
+    reading.unknown_format = format_value;
+  }
+  return reading;
+}
+
+void apply(const environment_reading& reading) {
+  configure(reading.chosen);
+  if (!reading.unknown_level.empty()) {
+    warn("AWS_LAMBDA_LOG_LEVEL={} is not a log level; using {}", reading.unknown_level,
+         level_name(reading.chosen.threshold));
+  }
+  if (!reading.unknown_format.empty()) {
+    warn("AWS_LAMBDA_LOG_FORMAT={} is neither JSON nor Text; using {}", reading.unknown_format,
+         reading.chosen.format == format::json ? "JSON" : "Text");
+  }
+}
+
+int configure_on_first_use() noexcept {
+  configure_from_environment();
+  return threshold.load(std::memory_order_acquire);
+}
+
+}  // namespace detail
+
+void configure_from_environment() {
+  std::call_once(detail::environment_read, [] {
+    if (detail::threshold.load(std::memory_order_acquire) != detail::unconfigured) return;
+    detail::apply(detail::read_environment(std::getenv("AWS_LAMBDA_LOG_LEVEL"),
+                                           std::getenv("AWS_LAMBDA_LOG_FORMAT"),
+                                           std::getenv("AWS_LAMBDA_INITIALIZATION_TYPE")));
+  });
+}
+
+void configure(const settings& s) noexcept {
+  detail::output_format.store(static_cast<int>(s.format), std::memory_order_relaxed);
+  detail::output_fd.store(s.fd, std::memory_order_relaxed);
+  // Last, so a thread that sees the new threshold also sees the format and descriptor.
+  detail::threshold.store(static_cast<int>(s.threshold), std::memory_order_release);
+}
+
+settings current_settings() noexcept {
+  int threshold = detail::threshold.load(std::memory_order_acquire);
+  if (threshold == detail::unconfigured) threshold = detail::configure_on_first_use();
+  settings s;
+  s.threshold = static_cast<level>(threshold);
+  s.format = static_cast<format>(detail::output_format.load(std::memory_order_relaxed));
+  s.fd = detail::output_fd.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace lambda::log

@@ -1,0 +1,27 @@
+// One Runtime Interface Client: the next → handler → answer loop.
+#pragma once
+
+#include <string>
+
+#include <lambda/runtime.hpp>
+
+#include "runtime/runtime_api.hpp"
+
+namespace lambda::detail {
+
+struct ric_options {
+  unsigned id = 1;               // 1..N, reported in each context
+  bool export_trace_id = false;  // classic mode: set _X_AMZN_TRACE_ID for each invocation
+};
+
+// Why a RIC ended: interrupted (not fatal), or a fatal error with its reason.
+struct ric_end {
+  bool fatal = false;
+  std::string reason;
+};
+
+// Answers invocations, each exactly once, until the long poll is interrupted or a fatal error
+// happens. A handler's exception fails only its invocation.
+ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& options);
+
+}  // namespace lambda::detail
