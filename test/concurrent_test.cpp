@@ -31,8 +31,7 @@ std::vector<std::string> concurrent_env(std::string rics, std::vector<std::strin
   return more;
 }
 
-// The process's threads by name: RICs are "ric-<k>", the shutdown watch "lambda-stop", and
-// everything else (the main thread, a sanitizer's own) keeps the program's name.
+// The process's threads by name: RICs are "ric-<k>", and everything else (the main thread, a sanitizer's own) keeps the program's name.
 std::map<std::string, std::size_t> threads_of(const child_process& process) {
   std::map<std::string, std::size_t> names;
   const auto tasks = "/proc/" + std::to_string(process.pid()) + "/task";
@@ -112,8 +111,7 @@ TEST_P(concurrent, n_rics_poll_on_n_connections_and_run_n_invocations_at_once) {
   EXPECT_EQ(after.posts, n) << "every invocation answered exactly once";
   auto threads = threads_of(function);
   EXPECT_EQ(threads["ric"], n);
-  EXPECT_EQ(threads["lambda-stop"], 1u);
-  EXPECT_EQ(total(threads), n + 2 + sanitizer_threads) << "N RICs, the main thread and the shutdown watch";
+  EXPECT_EQ(total(threads), n + 1 + sanitizer_threads) << "N RICs and the main thread, nothing more";
   expect_clean_stop(function);
 }
 

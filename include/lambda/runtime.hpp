@@ -15,8 +15,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #define LAMBDA_RIC_VERSION "0.1.0"
 
@@ -76,33 +78,85 @@ class response {
   std::string error_type_;    // non-empty for failures
 };
 
-// A handler: any callable taking the event's bytes and its context. A handler that throws
-// fails its invocation with the exception's message and type; the runtime goes on.
-using handler = std::function<response(std::string_view event, const context& ctx)>;
+// A handler: any callable taking the event's bytes and its context and returning a response
+// (or something that converts to one, such as std::string). It may own move-only state, such
+// as a std::unique_ptr to a database client. A handler that throws fails its invocation with
+// the exception's message and type; the runtime goes on.
+class handler {
+ public:
+  handler() noexcept = default;
+
+  template <class F, std::enable_if_t<!std::is_same_v<std::decay_t<F>, handler> &&
+                                          std::is_convertible_v<std::invoke_result_t<std::decay_t<F>&, std::string_view,
+                                                                                     const context&>,
+                                                                response>,
+                                      int> = 0>
+  handler(F&& f) {
+    // An empty std::function or a null function pointer makes an empty handler, as it would in
+    // std::function.
+    if (is_empty<std::decay_t<F>>(f)) return;
+    callable_ = std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f));
+  }
+
+  handler(handler&&) noexcept = default;
+  handler& operator=(handler&&) noexcept = default;
+
+  response operator()(std::string_view event, const context& ctx) const { return callable_->call(event, ctx); }
+  explicit operator bool() const noexcept { return callable_ != nullptr; }
+
+ private:
+  template <class T>
+  struct may_be_empty : std::is_pointer<T> {};
+  template <class Signature>
+  struct may_be_empty<std::function<Signature>> : std::true_type {};
+
+  template <class D>
+  static bool is_empty(const D& f) noexcept {
+    if constexpr (may_be_empty<D>::value) return !f;
+    return false;
+  }
+
+  struct callable {
+    virtual ~callable() = default;
+    virtual response call(std::string_view event, const context& ctx) = 0;
+  };
+  template <class F>
+  struct model final : callable {
+    template <class G>
+    explicit model(G&& g) : f(std::forward<G>(g)) {}
+    response call(std::string_view event, const context& ctx) override { return f(event, ctx); }
+    F f;
+  };
+  std::unique_ptr<callable> callable_;
+};
 
 // Builds the handler for RIC `ric` (1..N). It runs the user's initialisation under the
 // runtime's care: if it throws, the failure is posted to /runtime/init/error and the process
 // exits 1.
 using handler_factory = std::function<handler(unsigned ric)>;
 
-// Classic Lambda: one invocation at a time, on the calling thread, for ever. Starts no thread;
-// the handler need not be thread-safe. Returns the process exit status (1 after a fatal error).
-int run(handler h);
-int run(handler_factory make_handler);
-
-struct concurrent_options {
-  // After SIGTERM or SIGINT, how long in-flight handlers get to finish and post their answers.
+struct run_options {
+  // After SIGTERM or SIGINT (or a fatal error), how long invocations already received get to
+  // finish and post their answers before the process exits. milliseconds::max() waits for them.
   std::chrono::milliseconds shutdown_grace{500};
 };
+using concurrent_options = run_options;
+
+// Classic Lambda: one invocation at a time, on the calling thread, for ever. Starts no thread;
+// the handler need not be thread-safe. SIGTERM/SIGINT stop it gracefully: no new poll, the
+// invocation in hand is answered within the grace, exit status 0. Returns the process exit
+// status (1 after a fatal error).
+int run(handler h, const run_options& options = {});
+int run(handler_factory make_handler, const run_options& options = {});
 
 // Lambda Managed Instances: N = AWS_LAMBDA_MAX_CONCURRENCY RICs (see README for the bounds),
 // each a thread with its own connection. With N = 1 it runs inline on the calling thread.
-// SIGTERM/SIGINT stop it gracefully (exit status 0).
+// SIGTERM/SIGINT stop it as they stop run().
 //
 // The shared form calls ONE handler from N threads at once: it must be thread-safe.
-int run_concurrent(handler shared, const concurrent_options& options = {});
+int run_concurrent(handler shared, const run_options& options = {});
 // The factory form builds one handler per RIC; each is only ever called from its own RIC's
-// thread, so state it owns needs no locks.
-int run_concurrent(handler_factory make_handler, const concurrent_options& options = {});
+// thread, so state it owns (move-only state too) needs no locks.
+int run_concurrent(handler_factory make_handler, const run_options& options = {});
 
 }  // namespace lambda

@@ -1,18 +1,77 @@
 #include "runtime/ric.hpp"
 
+#include <cstdlib>
 #include <optional>
 
 #include <lambda/log.hpp>
 
-#include "runtime/error_report.hpp"
-#include "runtime/invocation_scope.hpp"
-#include "runtime/trace_id_variable.hpp"
+#include "log/tags.hpp"
+#include "runtime/process.hpp"
 
-namespace lambda::detail {
+namespace lambda {
+namespace {
+thread_local const context* running_invocation = nullptr;
+}
+
+std::chrono::milliseconds context::remaining_time() const noexcept {
+  using std::chrono::milliseconds;
+  if (deadline_ms <= 0) return milliseconds::max();
+  auto now = std::chrono::duration_cast<milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  // Both are non-negative here, so the difference cannot overflow.
+  return milliseconds(deadline_ms > now ? deadline_ms - now : 0);
+}
+
+const context* this_invocation() noexcept { return running_invocation; }
+
+namespace detail {
 namespace {
 
 // Polls that fail in a row before the Runtime API counts as gone.
 constexpr int max_failed_polls = 8;
+
+// Makes `ctx` this thread's running invocation while the handler runs: its views into the
+// receive buffer die when the answer is posted, so the scope ends before that.
+class invocation_scope {
+ public:
+  explicit invocation_scope(const context& ctx) noexcept : previous_(running_invocation) { running_invocation = &ctx; }
+  ~invocation_scope() { running_invocation = previous_; }
+  invocation_scope(const invocation_scope&) = delete;
+  invocation_scope& operator=(const invocation_scope&) = delete;
+
+ private:
+  const context* previous_;
+};
+
+// Classic Lambda's _X_AMZN_TRACE_ID, set before each handler call. It uses putenv with strings
+// this object owns, swapping two reused buffers: setenv would copy every distinct trace id into
+// glibc's heap and never free it, leaking on every invocation. Only for one invocation at a
+// time: with several in flight the variable cannot be right.
+class trace_id_variable {
+ public:
+  trace_id_variable() = default;
+  ~trace_id_variable() {
+    if (!live_.empty()) unsetenv(name);
+  }
+  trace_id_variable(const trace_id_variable&) = delete;
+  trace_id_variable& operator=(const trace_id_variable&) = delete;
+
+  void set(std::string_view trace_id) {
+    if (trace_id.empty()) {
+      unsetenv(name);
+      live_.clear();
+      return;
+    }
+    spare_.assign(name).append("=").append(trace_id);
+    putenv(spare_.data());
+    live_.swap(spare_);
+  }
+
+ private:
+  static constexpr char name[] = "_X_AMZN_TRACE_ID";
+  std::string live_;   // what the environment points to now
+  std::string spare_;  // the previous value, reused for the next one
+};
 
 // One ERROR record per failed invocation, with the fields AWS's own runtimes log.
 void log_failure(std::string_view error_type, std::string_view message) {
@@ -23,19 +82,19 @@ void log_failure(std::string_view error_type, std::string_view message) {
 // failure after the answer started must never cause a second answer.
 api_result answer(runtime_api& api, const handler& handle, const invocation& inv) {
   std::optional<response> result;
-  {
+  try {
     invocation_scope scope(inv.ctx);
-    try {
-      result.emplace(handle(inv.event, inv.ctx));
-    } catch (...) {
-      auto error = describe_current_exception();
-      log_failure(error.type, error.message);
-      return api.fail(inv.ctx, error.type, error.message);
-    }
-    if (result->is_failure()) log_failure(result->error_type(), result->payload());
+    result.emplace(handle(inv.event, inv.ctx));
+  } catch (...) {
+    auto error = describe_current_exception();
+    log_failure(error.type, error.message);
+    return api.fail(error.type, error.message);
   }
-  if (result->is_failure()) return api.fail(inv.ctx, result->error_type(), result->payload());
-  return api.respond(inv.ctx, result->payload(), result->content_type());
+  if (result->is_failure()) {
+    log_failure(result->error_type(), result->payload());
+    return api.fail(result->error_type(), result->payload());
+  }
+  return api.respond(result->payload(), result->content_type());
 }
 
 }  // namespace
@@ -47,11 +106,12 @@ ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& opti
   for (;;) {
     auto polled = api.next(inv);
     inv.ctx.ric = options.id;
-    api_result posted;
     switch (polled.status) {
       case api_status::interrupted:
         return {};
       case api_status::fatal:
+        // At shutdown the platform ends pending polls with 500: the end of the poll, not a failure.
+        if (stop_requested()) return {};
         return {true, std::move(polled.reason)};
       case api_status::skipped:
         log::error("{}", polled.reason);
@@ -63,22 +123,28 @@ ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& opti
         }
         log::warn("{}; polling again", polled.reason);
         continue;
-      case api_status::too_large: {
-        invocation_scope scope(inv.ctx);
-        log_failure("Runtime.EventTooLarge", polled.reason);
-        posted = api.fail(inv.ctx, "Runtime.EventTooLarge", polled.reason);
-        break;
-      }
       case api_status::ok:
+      case api_status::unreadable:
       case api_status::rejected:
-        failed_polls = 0;
-        if (options.export_trace_id) trace_variable.set(inv.ctx.trace_id);
-        posted = answer(api, handle, inv);
         break;
+    }
+    failed_polls = 0;
+    // Every record from here to the answer's post carries the invocation's ids, which the
+    // ticket keeps alive past the receive buffer.
+    const log::detail::invocation_tags tags{inv.ctx.request_id, inv.ctx.tenant_id, inv.ctx.trace_id, options.id};
+    log::detail::tag_scope tagged(tags);
+    api_result posted;
+    if (polled.status == api_status::unreadable) {
+      log_failure(polled.error_type, polled.reason);
+      posted = api.fail(polled.error_type, polled.reason);
+    } else {
+      if (options.export_trace_id) trace_variable.set(inv.ctx.trace_id);
+      posted = answer(api, handle, inv);
     }
     if (posted.status == api_status::fatal) return {true, std::move(posted.reason)};
     if (posted.status != api_status::ok) log::warn("{}", posted.reason);
   }
 }
 
-}  // namespace lambda::detail
+}  // namespace detail
+}  // namespace lambda

@@ -1,4 +1,5 @@
-// One Runtime Interface Client: the next → handler → answer loop.
+// One Runtime Interface Client: the next → handler → answer loop, and what a handler can ask of
+// the invocation it runs for.
 #pragma once
 
 #include <string>
@@ -11,10 +12,10 @@ namespace lambda::detail {
 
 struct ric_options {
   unsigned id = 1;               // 1..N, reported in each context
-  bool export_trace_id = false;  // classic mode: set _X_AMZN_TRACE_ID for each invocation
+  bool export_trace_id = false;  // one invocation at a time: set _X_AMZN_TRACE_ID for each
 };
 
-// Why a RIC ended: interrupted (not fatal), or a fatal error with its reason.
+// Why a RIC ended: interrupted by a stop (not fatal), or a fatal error with its reason.
 struct ric_end {
   bool fatal = false;
   std::string reason;

@@ -1,27 +1,165 @@
-// lambda::run: classic Lambda, one RIC on the calling thread.
+// The entry points: lambda::run (classic Lambda, one RIC on the calling thread) and
+// lambda::run_concurrent (Lambda Managed Instances, N RICs).
+#include <pthread.h>
+
+#include <cstdlib>
+#include <latch>
+#include <memory>
+#include <system_error>
+#include <thread>
+#include <vector>
+
 #include <lambda/log.hpp>
 #include <lambda/runtime.hpp>
 
+#include "runtime/process.hpp"
 #include "runtime/ric.hpp"
-#include "runtime/startup.hpp"
 
 namespace lambda {
+namespace {
 
-int run(handler h) {
-  return run(handler_factory([h = std::move(h)](unsigned) { return h; }));
+// Reports an init failure: posts it (a 403 from a concurrent RIC that was first is fine), logs it.
+void report_init_failure(detail::runtime_api& api, std::string_view error_type, std::string_view message) {
+  log::fatal("initialization failed: {}: {}", error_type, message);
+  auto posted = api.init_error(error_type, message);
+  if (posted.status != detail::api_status::ok) log::error("{}", posted.reason);
 }
 
-int run(handler_factory make_handler) {
+// Builds RIC `ric`'s handler with the user's factory. If the factory throws or gives an empty
+// handler, the failure is posted to /runtime/init/error and logged, and false is returned.
+bool build_handler(detail::runtime_api& api, const handler_factory& make_handler, unsigned ric, handler& out) {
+  try {
+    out = make_handler(ric);
+  } catch (...) {
+    auto error = detail::describe_current_exception();
+    report_init_failure(api, error.type, error.message);
+    return false;
+  }
+  if (!out) {
+    report_init_failure(api, "Runtime.InvalidHandler", "the handler factory returned an empty handler");
+    return false;
+  }
+  return true;
+}
+
+// One RIC on the calling thread, starting no thread: classic Lambda, and Managed Instances with
+// N = 1. With one invocation at a time the trace id can go into _X_AMZN_TRACE_ID.
+int run_inline(detail::runtime_api& api, const handler& handle, std::chrono::milliseconds grace) {
+  detail::runtime_api* const rics[] = {&api};
+  detail::process_stop stop(rics, grace);
+  auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true});
+  if (!end.fatal) return 0;
+  stop.stop_for_fatal_error();
+  log::fatal("{}", end.reason);
+  return 1;
+}
+
+// One RIC thread: waits for the pool to be complete, then answers invocations until stopped.
+// The first fatal error is logged and stops every other RIC.
+void ric_thread(unsigned id, const handler& handle, detail::runtime_api& api, detail::process_stop& stop,
+                std::latch& started, std::latch& ended) {
+  started.wait();
+  auto end = detail::run_ric(api, handle, {.id = id});
+  if (end.fatal && stop.stop_for_fatal_error()) log::fatal("{}", end.reason);
+  ended.count_down();
+}
+
+int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, const handler_factory& make_handler,
+             bool shared, unsigned rics, const run_options& options) {
+  if (std::string error; !detail::make_room_for_rics(rics, error)) {
+    report_init_failure(init_api, "Runtime.ResourceLimit", error);
+    return 1;
+  }
+  // A shared handler is built once; a factory builds one handler per RIC, all before any RIC
+  // polls, so an init failure never leaves a half-started pool.
+  std::vector<handler> handlers(shared ? 1 : rics);
+  for (unsigned i = 0; i < handlers.size(); ++i) {
+    if (!build_handler(init_api, make_handler, i + 1, handlers[i])) return 1;
+  }
+  std::vector<std::unique_ptr<detail::runtime_api>> apis;
+  std::vector<detail::runtime_api*> stoppable;
+  apis.reserve(rics);
+  stoppable.reserve(rics);
+  for (unsigned i = 0; i < rics; ++i) {
+    apis.push_back(std::make_unique<detail::runtime_api>(endpoint, http::connection_options{}));
+    stoppable.push_back(apis.back().get());
+  }
+
+  std::latch started(1), ended(rics);
+  std::string start_error;
+  detail::process_stop stop(stoppable, options.shutdown_grace);
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(rics);
+    try {
+      for (unsigned id = 1; id <= rics; ++id) {
+        threads.emplace_back(ric_thread, id, std::cref(handlers[shared ? 0 : id - 1]), std::ref(*apis[id - 1]),
+                             std::ref(stop), std::ref(started), std::ref(ended));
+        // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
+        pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
+      }
+    } catch (const std::system_error& e) {
+      start_error = "could not start RIC " + std::to_string(threads.size() + 1) + " of " + std::to_string(rics) +
+                    " (AWS_LAMBDA_MAX_CONCURRENCY): " + e.what() + "; lower AWS_LAMBDA_MAX_CONCURRENCY";
+      for (auto* api : stoppable) api->interrupt();  // the started RICs end before their first poll
+      ended.count_down(static_cast<std::ptrdiff_t>(rics - threads.size()));
+    }
+    if (start_error.empty()) log::info("starting {} RICs", rics);
+    started.count_down();
+    ended.wait();
+  }
+  if (!start_error.empty()) {
+    report_init_failure(init_api, "Runtime.ResourceLimit", start_error);
+    return 1;
+  }
+  return stop.fatal_error_happened() ? 1 : 0;
+}
+
+int start_rics(const handler_factory& make_handler, bool shared, const run_options& options) {
+  http::endpoint endpoint;
+  if (!detail::start_up(endpoint)) return 1;
+  detail::runtime_api init_api(endpoint, {});  // connects only if an init error must be posted
+  auto setting = detail::parse_max_concurrency(std::getenv("AWS_LAMBDA_MAX_CONCURRENCY"));
+  if (!setting.warning.empty()) log::warn("{}", setting.warning);
+  if (setting.rics == 1) {
+    handler handle;
+    if (!build_handler(init_api, make_handler, 1, handle)) return 1;
+    return run_inline(init_api, handle, options.shutdown_grace);
+  }
+  return run_pool(init_api, endpoint, make_handler, shared, setting.rics, options);
+}
+
+}  // namespace
+
+int run(handler h, const run_options& options) {
+  http::endpoint endpoint;
+  if (!detail::start_up(endpoint)) return 1;
+  detail::runtime_api api(endpoint, {});
+  if (!h) {
+    report_init_failure(api, "Runtime.InvalidHandler", "lambda::run was given an empty handler");
+    return 1;
+  }
+  return run_inline(api, h, options.shutdown_grace);
+}
+
+int run(handler_factory make_handler, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
   detail::runtime_api api(endpoint, {});
   handler handle;
-  if (!detail::build_handler(api, make_handler, 1, handle)) return 1;
+  if (!build_handler(api, make_handler, 1, handle)) return 1;
+  return run_inline(api, handle, options.shutdown_grace);
+}
 
-  auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true});
-  if (!end.fatal) return 0;
-  log::fatal("{}", end.reason);
-  return 1;
+int run_concurrent(handler shared, const run_options& options) {
+  // The shared handler outlives every RIC; the factory only lends it.
+  auto owned = std::make_shared<handler>(std::move(shared));
+  return start_rics(handler_factory([owned](unsigned) { return *owned ? handler(std::cref(*owned)) : handler(); }),
+                    true, options);
+}
+
+int run_concurrent(handler_factory make_handler, const run_options& options) {
+  return start_rics(make_handler, false, options);
 }
 
 }  // namespace lambda

@@ -1,12 +1,16 @@
 #include "runtime/runtime_api.hpp"
 
+#include <cxxabi.h>
+
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <memory>
 
+#include <lambda/json.hpp>
 #include <lambda/log.hpp>
 
-#include "runtime/error_report.hpp"
 #include "http/chars.hpp"
 
 namespace lambda::detail {
@@ -37,17 +41,88 @@ std::string status_reason(std::string_view call, std::string_view id, const http
   return reason;
 }
 
-// The context from /next's headers. Its views point into the answer's buffer.
-void read_context(const http::response& answer, context& ctx) {
-  ctx.request_id = answer.header("Lambda-Runtime-Aws-Request-Id");
+// The invocation from /next's headers. What must outlive the receive buffer is copied into the
+// ticket (no allocation once its strings have grown); the rest views the buffer.
+void read_invocation(const http::response& answer, ticket& kept, invocation& out) {
+  kept.request_id.assign(answer.header("Lambda-Runtime-Aws-Request-Id"));
+  kept.invocation_id.assign(answer.header("Lambda-Runtime-Invocation-Id"));
+  kept.tenant_id.assign(answer.header("Lambda-Runtime-Aws-Tenant-Id"));
+  kept.trace_id.assign(answer.header("Lambda-Runtime-Trace-Id"));
+  context& ctx = out.ctx;
+  ctx.request_id = kept.request_id;
+  ctx.invocation_id = kept.invocation_id;
+  ctx.tenant_id = kept.tenant_id;
+  ctx.trace_id = kept.trace_id;
   ctx.invoked_function_arn = answer.header("Lambda-Runtime-Invoked-Function-Arn");
-  ctx.trace_id = answer.header("Lambda-Runtime-Trace-Id");
   ctx.client_context = answer.header("Lambda-Runtime-Client-Context");
   ctx.cognito_identity = answer.header("Lambda-Runtime-Cognito-Identity");
-  ctx.tenant_id = answer.header("Lambda-Runtime-Aws-Tenant-Id");
-  ctx.invocation_id = answer.header("Lambda-Runtime-Invocation-Id");
   ctx.content_type = answer.header("Content-Type");
   ctx.deadline_ms = parse_deadline(answer.header("Lambda-Runtime-Deadline-Ms"));
+}
+
+// Why an event that arrived with a whole head could not be read, as a Runtime.* error type.
+std::string_view unreadable_event_type(http::error_kind error) {
+  switch (error) {
+    case http::error_kind::too_large: return "Runtime.EventTooLarge";
+    case http::error_kind::malformed: return "Runtime.MalformedEvent";
+    default: return "Runtime.IncompleteEvent";
+  }
+}
+
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_letter(char c) { return is_upper(c) || is_lower(c); }
+char to_upper(char c) { return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// The name after "Function." or "Runtime." as the platform accepts it: [A-Z][a-zA-Z]+.
+bool is_platform_error_name(std::string_view name) {
+  if (name.size() < 2 || !is_upper(name[0])) return false;
+  for (char c : name) if (!is_letter(c)) return false;
+  return true;
+}
+
+std::string_view platform_prefix(std::string_view type) {
+  for (std::string_view prefix : {"Function.", "Runtime."}) {
+    if (type.starts_with(prefix)) return prefix;
+  }
+  return {};
+}
+
+// The last component of a qualified name without template arguments: "ns::bad_thing<int>" → "bad_thing".
+std::string_view unqualified(std::string_view type) {
+  if (auto angle = type.find('<'); angle != std::string_view::npos) type = type.substr(0, angle);
+  if (auto colon = type.rfind(':'); colon != std::string_view::npos) type = type.substr(colon + 1);
+  return type;
+}
+
+// "runtime_error" → "RuntimeError": letters only, each word capitalised.
+void append_camel_case(std::string& out, std::string_view name) {
+  bool word_start = true;
+  for (char c : name) {
+    if (!is_letter(c)) {
+      word_start = true;
+      continue;
+    }
+    out.push_back(word_start ? to_upper(c) : c);
+    word_start = false;
+  }
+}
+
+std::string type_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> readable(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), &std::free);
+  return status == 0 && readable ? std::string(readable.get()) : std::string(type.name());
+}
+
+// {"errorMessage": ..., "errorType": ..., "stackTrace": []}
+void append_error_body(std::string& out, std::string_view error_type, std::string_view message) {
+  json::writer w(out);
+  w.begin_object();
+  w.key("errorMessage").value(message);
+  w.key("errorType").value(error_type);
+  w.key("stackTrace").begin_array().end_array();
+  w.end_object();
 }
 
 }  // namespace
@@ -62,6 +137,35 @@ bool is_valid_request_id(std::string_view id) noexcept {
   return true;
 }
 
+error_description describe_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return {type_name(typeid(e)), e.what()};
+  } catch (...) {
+    const std::type_info* thrown = abi::__cxa_current_exception_type();
+    std::string type = thrown ? type_name(*thrown) : std::string("unknown");
+    return {type, "a value of type " + type + " was thrown"};
+  }
+}
+
+void append_error_type_header(std::string& out, std::string_view error_type) {
+  std::string_view prefix = platform_prefix(error_type);
+  std::string_view name = prefix.empty() ? unqualified(error_type) : error_type.substr(prefix.size());
+  if (!prefix.empty() && is_platform_error_name(name)) {
+    out.append(error_type);
+    return;
+  }
+  out.append(prefix.empty() ? std::string_view("Function.") : prefix);
+  const auto start = out.size();
+  append_camel_case(out, name);
+  // One letter or none would still be refused: say it is unknown rather than lose the prefix.
+  if (!is_platform_error_name(std::string_view(out).substr(start))) {
+    out.resize(start);
+    out.append("Unknown");
+  }
+}
+
 runtime_api::runtime_api(const http::endpoint& endpoint, const http::connection_options& options)
     : connection_(endpoint, options) {}
 
@@ -69,56 +173,62 @@ api_result runtime_api::next(invocation& out) {
   const http::header headers[] = {{"User-Agent", user_agent}};
   const http::request request{.method = "GET", .target = next_path, .headers = headers, .interruptible = true};
   out = {};
-  if (auto sent = connection_.send(request, answer_); !sent) {
-    switch (sent.error) {
-      case http::error_kind::interrupted: return {api_status::interrupted, {}};
-      case http::error_kind::connect_failed: return {api_status::fatal, "GET /next: " + sent.message};
-      case http::error_kind::too_large:
-        // The head arrived whole: the invocation can still be failed, so it is not lost.
-        if (answer_.status != 200) break;
-        read_context(answer_, out.ctx);
-        if (!is_valid_request_id(out.ctx.request_id)) break;
-        return {api_status::too_large, "GET /next: " + sent.message};
-      default: break;
-    }
-    return {api_status::poll_failed, "GET /next: " + sent.message};
+  const http::result sent = connection_.send(request, answer_);
+  if (!sent && answer_.status == 0) {
+    // No invocation is known: nothing was received, or not a whole head.
+    if (sent.error == http::error_kind::interrupted) return {api_status::interrupted, {}, {}};
+    auto status = sent.error == http::error_kind::connect_failed ? api_status::fatal : api_status::poll_failed;
+    return {status, "GET /next: " + sent.message, {}};
   }
-  if (answer_.status != 200) return {api_status::fatal, status_reason("GET /next", {}, answer_)};
+  if (answer_.status != 200) {
+    if (!sent) return {api_status::poll_failed, "GET /next: " + sent.message, {}};
+    return {api_status::fatal, status_reason("GET /next", {}, answer_), {}};
+  }
 
-  read_context(answer_, out.ctx);
-  out.event = answer_.body;
+  read_invocation(answer_, ticket_, out);
   if (!is_valid_request_id(out.ctx.request_id)) {
     std::string reason = "GET /next gave an invocation with ";
     reason.append(out.ctx.request_id.empty() ? "no request id" : "an invalid request id");
-    return {api_status::skipped, reason.append(": it cannot be answered")};
+    return {api_status::skipped, reason.append(": it cannot be answered"), {}};
   }
+  if (!sent) {
+    // The head arrived whole but the event did not: the invocation is known, so it is failed, not lost.
+    return {api_status::unreadable, "GET /next: " + sent.message, unreadable_event_type(sent.error)};
+  }
+  out.event = answer_.body;
   return {};
 }
 
-api_result runtime_api::respond(const context& ctx, std::string_view payload, std::string_view content_type) {
+api_result runtime_api::respond(std::string_view payload, std::string_view content_type) {
   if (!http::chars::all_field_bytes(content_type)) {
     // It cannot go into a header; failing the invocation is better than leaving it unanswered.
     const std::string_view why = "the handler's content type holds control characters (CR, LF, ...)";
     log::error("invocation failed").field("errorType", "Runtime.InvalidContentType").field("errorMessage", why);
-    return fail(ctx, "Runtime.InvalidContentType", why);
+    return fail("Runtime.InvalidContentType", why);
   }
-  return post("/response", &ctx, payload, content_type, {});
+  target_.assign(invocation_path).append(ticket_.request_id).append("/response");
+  return post("POST /response", payload, content_type, {});
 }
 
-api_result runtime_api::fail(const context& ctx, std::string_view error_type, std::string_view message) {
+api_result runtime_api::fail(std::string_view error_type, std::string_view message) {
   error_body_.clear();
   append_error_body(error_body_, error_type, message);
-  return post("/error", &ctx, error_body_, "application/json", error_type);
+  target_.assign(invocation_path).append(ticket_.request_id).append("/error");
+  return post("POST /error", error_body_, "application/json", error_type);
 }
 
 api_result runtime_api::init_error(std::string_view error_type, std::string_view message) {
+  ticket_ = {};
   error_body_.clear();
   append_error_body(error_body_, error_type, message);
-  return post({}, nullptr, error_body_, "application/json", error_type);
+  target_.assign(init_error_path);
+  return post("POST /init/error", error_body_, "application/json", error_type);
 }
 
-api_result runtime_api::post(std::string_view what, const context* ctx, std::string_view body,
-                             std::string_view content_type, std::string_view error_type) {
+// Every view the request holds is into this object's own strings, never into the receive
+// buffer the answer is read into.
+api_result runtime_api::post(std::string_view call, std::string_view body, std::string_view content_type,
+                             std::string_view error_type) {
   http::header headers[4] = {{"User-Agent", user_agent}, {"Content-Type", content_type}};
   std::size_t count = 2;
   if (!error_type.empty()) {
@@ -126,27 +236,19 @@ api_result runtime_api::post(std::string_view what, const context* ctx, std::str
     append_error_type_header(error_type_, error_type);
     headers[count++] = {"Lambda-Runtime-Function-Error-Type", error_type_};
   }
-  // The views in ctx die when the answer arrives, so copy what the reasons below quote.
-  request_id_.assign(ctx ? ctx->request_id : std::string_view());
-  if (ctx) {
-    target_.assign(invocation_path).append(ctx->request_id).append(what);
-    if (!ctx->invocation_id.empty()) headers[count++] = {"Lambda-Runtime-Invocation-Id", ctx->invocation_id};
-  } else {
-    target_.assign(init_error_path);
-  }
+  if (!ticket_.invocation_id.empty()) headers[count++] = {"Lambda-Runtime-Invocation-Id", ticket_.invocation_id};
 
-  const std::string_view call = ctx ? (what == "/error" ? "POST /error" : "POST /response") : "POST /init/error";
   const http::request request{.method = "POST", .target = target_,
                               .headers = std::span(headers, count), .body = body};
   if (auto sent = connection_.send(request, answer_); !sent) {
     auto status = sent.error == http::error_kind::connect_failed ? api_status::fatal : api_status::rejected;
     std::string reason(call);
-    if (ctx) reason.append(" for ").append(request_id_);
-    return {status, reason.append(": ").append(sent.message)};
+    if (!ticket_.request_id.empty()) reason.append(" for ").append(ticket_.request_id);
+    return {status, reason.append(": ").append(sent.message), {}};
   }
   if (answer_.status >= 200 && answer_.status < 300) return {};
   auto status = answer_.status >= 500 ? api_status::fatal : api_status::rejected;
-  return {status, status_reason(call, request_id_, answer_)};
+  return {status, status_reason(call, ticket_.request_id, answer_), {}};
 }
 
 }  // namespace lambda::detail

@@ -1,0 +1,61 @@
+// The process around the RICs: what start-up reads and raises, and the one way it stops.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <string>
+
+#include "http/endpoint.hpp"
+#include "runtime/runtime_api.hpp"
+
+namespace lambda::detail {
+
+// Configures logging and reads AWS_LAMBDA_RUNTIME_API. When it is missing or malformed, logs
+// why (there is nowhere to post an init error) and returns false.
+bool start_up(http::endpoint& endpoint);
+
+// The platform allows 1..1600 RICs; more than that is clamped, so a typo cannot start 10^6 threads.
+inline constexpr unsigned max_rics = 1600;
+
+struct concurrency_setting {
+  unsigned rics = 1;
+  std::string warning;  // non-empty when the value was unusable or clamped
+};
+
+// AWS_LAMBDA_MAX_CONCURRENCY, read leniently. Missing or empty → 1 silently; invalid (not a
+// plain decimal number) or < 1 → 1 with a warning; above max_rics → max_rics with a warning.
+concurrency_setting parse_max_concurrency(const char* value);
+
+// Raises the soft RLIMIT_NOFILE and RLIMIT_NPROC toward their hard limits when N RICs (a socket
+// and a thread each) plus headroom need it, as Go's runtime does for descriptors. Returns false,
+// with a sentence naming the limit and N in `error`, when a hard limit is too low.
+bool make_room_for_rics(unsigned rics, std::string& error);
+
+// The stop, the same in every mode: SIGTERM or SIGINT, or a fatal error in any RIC, interrupts
+// every RIC's parked poll (and keeps later polls from being sent), while invocations already
+// received are answered. From the stop on, they have `grace`; when it runs out the process logs
+// why and exits at once, with status 1 after a fatal error, else 0.
+//
+// The signals reach a sigaction handler that only does async-signal-safe work: shutdown(2) of
+// parked sockets, one log record, arming a POSIX timer that later delivers SIGTERM again to end
+// the grace. The signal mask is never touched, so threads the user started before the runtime,
+// and processes that handlers start, see the mask and dispositions the user's main had. A
+// handler the user installed before is called after ours. One process_stop at a time.
+class process_stop {
+ public:
+  process_stop(std::span<runtime_api* const> rics, std::chrono::milliseconds grace);
+  // Restores the signal actions that were there before and disarms the grace.
+  ~process_stop();
+  process_stop(const process_stop&) = delete;
+  process_stop& operator=(const process_stop&) = delete;
+
+  // A fatal error: stops like a signal. Returns true for the first fatal error only, whose
+  // reason the caller then logs once.
+  bool stop_for_fatal_error() noexcept;
+  bool fatal_error_happened() const noexcept;
+};
+
+// Whether a stop has begun (a poll answered 500 then is the platform ending it, not a failure).
+bool stop_requested() noexcept;
+
+}  // namespace lambda::detail
