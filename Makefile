@@ -1,13 +1,19 @@
 # lambda-ric-cpp: the only build entry point.
 #
 #   make                      library, examples (static bootstraps), tools
-#   make test                 build and run every GoogleTest suite (TESTS="json_test ..." picks some)
+#   make test                 check the layering, build and run every GoogleTest suite, two at a
+#                             time (TESTS="json_test ..." picks some, TEST_JOBS=1 runs one at a time)
 #   make bench                build and run the benchmarks
 #   make run                  run examples/hello under the local emulator
 #   make package EXAMPLE=x    build/x.zip with a stripped bootstrap at its root
 #
 # Variants build into their own folders: SAN=address,undefined or SAN=thread, CXX=clang++,
 # STATIC=0 (dynamic bootstraps), WERROR=1 (warnings are errors, as in CI).
+# Builds run one job per core unless -j is given (`make -j1`) or MAKEFLAGS sets it.
+
+ifeq ($(filter -j% --jobs%,$(MAKEFLAGS) $(shell printenv MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
 
 SAN     ?=
 STATIC  ?= 1
@@ -44,6 +50,9 @@ ALL_TESTS    := $(sort $(patsubst test/%.cpp,%,$(wildcard test/*_test.cpp)))
 TESTS        ?= $(ALL_TESTS)
 TEST_BINS    := $(addprefix $(BUILD)/test/,$(ALL_TESTS))
 TEST_TIMEOUT ?= 600
+# Suites run at once: some measure time or CPU, and concurrent_test starts 1600 threads.
+TEST_JOBS    ?= 2
+TEST_LOGS    := $(BUILD)/test-logs
 
 BENCHES    := $(sort $(patsubst bench/%.cpp,%,$(wildcard bench/*.cpp)))
 BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCHES))
@@ -53,7 +62,7 @@ CXX17_CHECKS := $(patsubst include/lambda/%.hpp,$(BUILD)/cxx17/%.o,$(HEADERS))
 
 obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all lib examples tools tests test bench run package clean check-gtest
+.PHONY: all lib examples tools tests test check-layers bench run package clean check-gtest
 .DELETE_ON_ERROR:
 # Objects made by pattern rules are not intermediate files to delete: rebuilding them is slow.
 .SECONDARY:
@@ -106,12 +115,25 @@ $(BUILD)/cxx17/%.o: include/lambda/%.hpp
 
 tests: $(CXX17_CHECKS) $(addprefix $(BUILD)/test/,$(TESTS)) $(BOOTSTRAPS) $(TEST_BOOTSTRAPS) $(EMULATOR)
 
-test: tests
-	@failed=; for t in $(TESTS); do \
-	  echo "== $$t"; \
-	  timeout $(TEST_TIMEOUT) $(BUILD)/test/$$t $(GTEST_ARGS) || failed="$$failed $$t"; \
+# A layer includes only the layers below it (ARCHITECTURE.md); the script names what breaks that.
+check-layers:
+	@tools/check-layers.sh
+
+# One line per suite as it ends, the output of those that failed, then "N passed, M failed" last.
+test: check-layers tests
+	@mkdir -p $(TEST_LOGS) && rm -f $(TEST_LOGS)/*.passed $(TEST_LOGS)/*.failed
+	@printf '%s\n' $(TESTS) | GTEST_ARGS='$(GTEST_ARGS)' xargs -P $(TEST_JOBS) -I{} sh -c '\
+	  start=$$(date +%s); \
+	  timeout $(TEST_TIMEOUT) $(BUILD)/test/{} $$GTEST_ARGS > $(TEST_LOGS)/{}.log 2>&1; status=$$?; \
+	  took="$$(($$(date +%s) - start))s"; \
+	  if [ $$status -eq 0 ]; then touch $(TEST_LOGS)/{}.passed; echo "PASS {} ($$took)"; \
+	  elif [ $$status -eq 124 ]; then touch $(TEST_LOGS)/{}.failed; echo "FAIL {} (timed out after $(TEST_TIMEOUT)s)"; \
+	  else touch $(TEST_LOGS)/{}.failed; echo "FAIL {} ($$took, exit status $$status)"; fi'
+	@cd $(TEST_LOGS) && for t in $(TESTS); do \
+	  [ -e $$t.failed ] || continue; echo "== $$t ($(TEST_LOGS)/$$t.log)"; cat $$t.log; \
 	done; \
-	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi; echo "all test suites passed"
+	passed=$$(ls | grep -c '\.passed$$'); failed=$$(ls | grep -c '\.failed$$'); \
+	echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EMU_LIB) $(LIB)
 	@mkdir -p $(@D)

@@ -167,39 +167,4 @@ TEST(ConnectionLimits, NoBudgetMeansOneAttempt) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
-TEST(ConnectionLimits, TimeoutEndsTheWaitAndClosesTheConnection) {
-  std::atomic<bool> closed{false};
-  http_test_server server({[&](http_test_peer& peer) {
-                             http_test_request req;
-                             if (peer.read_request(req)) closed = peer.wait_for_close();
-                           },
-                           answer_each({http_ok("later")})});
-  connection conn(endpoint_at(server.address()));
-  response out;
-  request slow = get;
-  slow.timeout = 50ms;
-  const auto start = std::chrono::steady_clock::now();
-  result r = conn.send(slow, out);
-  EXPECT_EQ(r.error, error_kind::timed_out);
-  EXPECT_NE(r.message.find("within 50 ms"), std::string::npos) << r.message;
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
-  ASSERT_TRUE(conn.send(get, out));
-  EXPECT_EQ(out.body, "later");
-  EXPECT_TRUE(closed);
-}
-
-TEST(ConnectionLimits, TimeoutAlsoBoundsConnectRetries) {
-  refusing_port port;
-  connection_options options;
-  options.first_backoff = 10s;
-  options.retry_budget = 60s;
-  connection conn(endpoint_at(port.address()), options);
-  response out;
-  request slow = get;
-  slow.timeout = 50ms;
-  const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(conn.send(slow, out).error, error_kind::timed_out);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
-}
-
 }  // namespace

@@ -23,7 +23,6 @@ using socket_io::wait_result;
 
 struct connection::call {
   const request& req;
-  std::optional<clock::time_point> deadline;
 
   bool interruptible() const { return req.interruptible; }
 };
@@ -49,8 +48,7 @@ result connection::send(const request& req, response& out) {
   }
   if (capacity_ == 0) grow(options_.initial_buffer);
 
-  call c{req, {}};
-  if (req.timeout > std::chrono::milliseconds::zero()) c.deadline = clock::now() + req.timeout;
+  call c{req};
   if (!req.interruptible) return exchange(c, out);
 
   int expected = idle;
@@ -145,15 +143,8 @@ result connection::connect_to(call& c, const sockaddr* address, socklen_t size) 
     error = errno;
     if (error == EINPROGRESS) {
       const int wake_fd = c.interruptible() ? options_.wake_fd : -1;
-      switch (socket_io::wait(fd, POLLOUT, wake_fd, c.deadline)) {
-        case wait_result::woken:
-          return fail_and_close(error_kind::interrupted, "the connection was interrupted");
-        case wait_result::timed_out:
-          return fail_and_close(error_kind::timed_out,
-                                "timed out connecting to " + endpoint_.authority);
-        case wait_result::ready:
-          break;
-      }
+      if (socket_io::wait(fd, POLLOUT, wake_fd, std::nullopt) == wait_result::woken)
+        return fail_and_close(error_kind::interrupted, "the connection was interrupted");
       error = 0;
     }
   }
@@ -171,16 +162,10 @@ result connection::connect_failed(int error) const {
 }
 
 result connection::back_off(call& c, clock::duration delay) {
-  auto until = clock::now() + delay;
-  const bool deadline_first = c.deadline && *c.deadline <= until;
-  if (deadline_first) until = *c.deadline;
-  const auto timed_out = [&]() -> result {
-    if (!deadline_first) return {};
-    return {error_kind::timed_out, "timed out connecting to " + endpoint_.authority};
-  };
+  const auto until = clock::now() + delay;
   if (!c.interruptible()) {
     std::this_thread::sleep_until(until);
-    return timed_out();
+    return {};
   }
   // An eventfd only while backing off: interrupt() writes to it, so the wait ends at once.
   const int event = ::eventfd(0, EFD_CLOEXEC);
@@ -198,7 +183,7 @@ result connection::back_off(call& c, clock::duration delay) {
   }
   if (waited != wait_result::timed_out)
     return {error_kind::interrupted, "the connection was interrupted while retrying to connect"};
-  return timed_out();
+  return {};
 }
 
 result connection::write_request(call& c) {
@@ -362,18 +347,8 @@ result connection::read_until_close(call& c, std::size_t head_size, std::size_t&
 
 result connection::receive(call& c, std::size_t max_end, bool& eof) {
   const int wake_fd = c.interruptible() ? options_.wake_fd : -1;
-  if (wake_fd >= 0 || c.deadline) {
-    switch (socket_io::wait(fd_, POLLIN, wake_fd, c.deadline)) {
-      case wait_result::woken:
-        return fail_and_close(error_kind::interrupted, "the request was interrupted");
-      case wait_result::timed_out:
-        return fail_and_close(error_kind::timed_out,
-                              "no answer from " + endpoint_.authority + " within " +
-                                  std::to_string(c.req.timeout.count()) + " ms");
-      case wait_result::ready:
-        break;
-    }
-  }
+  if (wake_fd >= 0 && socket_io::wait(fd_, POLLIN, wake_fd, std::nullopt) == wait_result::woken)
+    return fail_and_close(error_kind::interrupted, "the request was interrupted");
   for (;;) {
     const ssize_t n = ::recv(fd_, buffer_.get() + filled_, max_end - filled_, 0);
     if (n >= 0) {

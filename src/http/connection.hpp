@@ -38,7 +38,6 @@ struct request {
   std::span<const header> headers{};     // extra ones; the connection adds Host, Content-Length
   std::string_view body{};               // sent without copying (one sendmsg: head + body)
   bool interruptible = false;            // the long poll: may be ended by interrupt() / wake_fd
-  std::chrono::milliseconds timeout{0};  // 0: none (never put one on a long poll)
 };
 
 struct response {
@@ -57,7 +56,6 @@ enum class error_kind {
   connection_lost,  // the server closed or reset the connection before the answer was whole
   malformed,        // the answer is not HTTP/1.1 as RFC 9112 has it
   too_large,        // a head over 64 KiB, too many fields, or a body over max_body
-  timed_out,        // request.timeout passed
   interrupted,      // interrupt() or wake_fd
 };
 
@@ -105,7 +103,7 @@ class connection {
 
  private:
   using clock = std::chrono::steady_clock;
-  struct call;  // one send(): its request, deadline, and whether it may be interrupted
+  struct call;  // one send(): its request, and whether it may be interrupted
 
   result exchange(call& c, response& out);
   result open(call& c);
