@@ -1,4 +1,5 @@
-#include <sys/eventfd.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,20 +45,6 @@ http_test_server::script park(std::promise<void>& parked) {
     if (!peer.wait_for_close()) peer.write(http_ok("interrupt() did not work"));
   };
 }
-
-class eventfd_guard {
- public:
-  eventfd_guard() : fd_(eventfd(0, EFD_CLOEXEC)) {}
-  ~eventfd_guard() { ::close(fd_); }
-  int fd() const { return fd_; }
-  void signal() const {
-    const std::uint64_t one = 1;
-    ASSERT_EQ(::write(fd_, &one, sizeof one), static_cast<ssize_t>(sizeof one));
-  }
-
- private:
-  int fd_;
-};
 
 // Waits (bounded) until thread `tid` is blocked in poll(2), as read from /proc.
 bool wait_until_polling(pid_t tid) {
@@ -144,60 +131,92 @@ TEST(Interrupt, EndsTheWaitBetweenConnectRetries) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
-TEST(WakeFd, EndsAnInterruptibleRequest) {
-  std::promise<void> parked;
-  http_test_server server({park(parked), answer_each({http_ok("answered")})});
-  eventfd_guard wake;
-  connection_options options;
-  options.wake_fd = wake.fd();
-  connection conn(endpoint_at(server.address()), options);
-  std::thread signaller([&] {
-    if (parked.get_future().wait_for(10s) == std::future_status::ready) wake.signal();
-  });
-  response out;
-  result r = conn.send(long_poll(), out);
-  signaller.join();
-  EXPECT_EQ(r.error, error_kind::interrupted) << r.message;
+connection* signalled_connection = nullptr;
 
-  // Still readable: the connection never reads it, and other requests ignore it.
-  r = conn.send(post, out);
-  ASSERT_TRUE(r) << r.message;
-  EXPECT_EQ(out.body, "answered");
-  EXPECT_EQ(server.accepted(), 2);
+extern "C" void interrupt_from_signal(int) { signalled_connection->interrupt(); }
+
+// The runtime's stop calls interrupt() from a SIGTERM handler: here the signal even lands on the
+// thread that is blocked in the request.
+TEST(Interrupt, FromASignalHandlerOnTheBlockedThreadEndsTheRequest) {
+  std::promise<void> parked;
+  http_test_server server({park(parked)});
+  connection conn(endpoint_at(server.address()));
+  signalled_connection = &conn;
+  struct sigaction action {}, previous{};
+  action.sa_handler = interrupt_from_signal;
+  action.sa_flags = SA_RESTART;  // as the runtime installs it: the blocked recv is restarted
+  sigemptyset(&action.sa_mask);
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+  result blocked;
+  std::thread client([&] {
+    response out;
+    blocked = conn.send(long_poll(), out);
+  });
+  ASSERT_EQ(parked.get_future().wait_for(10s), std::future_status::ready);
+  pthread_kill(client.native_handle(), SIGUSR1);
+  client.join();
+  sigaction(SIGUSR1, &previous, nullptr);
+  EXPECT_EQ(blocked.error, error_kind::interrupted) << blocked.message;
 }
 
-TEST(WakeFd, AlreadyReadableEndsTheRequestAtItsFirstWait) {
-  std::atomic<bool> closed{false};
+// What thread `tid` is blocked in, as /proc shows it: the call's number and arguments.
+std::string blocked_call(pid_t tid) {
+  std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/syscall");
+  std::string call;
+  std::getline(file, call);
+  return call;
+}
+
+// Waits (bounded) until thread `tid` is blocked in recvfrom with other arguments than `before`.
+std::string wait_for_new_receive(pid_t tid, const std::string& before) {
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::string call = blocked_call(tid);
+    if (call.starts_with(std::to_string(SYS_recvfrom) + " ") && call != before) return call;
+    std::this_thread::yield();
+  }
+  return {};
+}
+
+// An invocation the platform has begun to deliver must not be cut by a stop: interrupt() only
+// ends a request still waiting for the first byte of its answer.
+TEST(Interrupt, LetsAnAnswerAlreadyArrivingFinish) {
+  std::promise<void> got_request, first_part_sent;
+  std::promise<void> send_first_part, send_the_rest;
   http_test_server server({[&](http_test_peer& peer) {
     http_test_request req;
-    peer.read_request(req);
-    closed = peer.wait_for_close();
+    if (!peer.read_request(req)) return;
+    got_request.set_value();
+    if (send_first_part.get_future().wait_for(10s) != std::future_status::ready) return;
+    peer.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");
+    first_part_sent.set_value();
+    if (send_the_rest.get_future().wait_for(10s) != std::future_status::ready) return;
+    peer.write("world");
   }});
-  eventfd_guard wake;
-  wake.signal();
-  connection_options options;
-  options.wake_fd = wake.fd();
-  connection conn(endpoint_at(server.address()), options);
+  connection conn(endpoint_at(server.address()));
+  std::atomic<pid_t> tid{0};
+  result r;
   response out;
+  std::string body;
+  std::thread client([&] {
+    tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    r = conn.send(long_poll(), out);
+    body = std::string(out.body);
+  });
+  ASSERT_EQ(got_request.get_future().wait_for(10s), std::future_status::ready);
+  const std::string waiting = wait_for_new_receive(tid.load(), {});
+  ASSERT_FALSE(waiting.empty()) << "the client never blocked in recvfrom";
+  send_first_part.set_value();
+  ASSERT_EQ(first_part_sent.get_future().wait_for(10s), std::future_status::ready);
+  // Blocked again, further into its buffer: the first part has been read.
+  ASSERT_FALSE(wait_for_new_receive(tid.load(), waiting).empty());
+  conn.interrupt();
+  send_the_rest.set_value();
+  client.join();
+  ASSERT_TRUE(r) << r.message;
+  EXPECT_EQ(body, "helloworld");
+  // Sticky all the same: the next poll is not sent.
   EXPECT_EQ(conn.send(long_poll(), out).error, error_kind::interrupted);
-  ASSERT_TRUE(server.wait_until_done());
-  EXPECT_TRUE(closed);
-}
-
-TEST(WakeFd, EndsTheWaitBetweenConnectRetries) {
-  refusing_port port;
-  eventfd_guard wake;
-  wake.signal();
-  connection_options options;
-  options.wake_fd = wake.fd();
-  options.first_backoff = 30s;
-  options.retry_budget = 60s;
-  connection conn(endpoint_at(port.address()), options);
-  response out;
-  const auto start = std::chrono::steady_clock::now();
-  result r = conn.send(long_poll(), out);
-  EXPECT_EQ(r.error, error_kind::interrupted) << r.message;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,10 +20,9 @@
 
 namespace lambda::http {
 
-using socket_io::wait_result;
-
 struct connection::call {
   const request& req;
+  bool answering = false;  // an interruptible request's answer has begun: it is no longer cut
 
   bool interruptible() const { return req.interruptible; }
 };
@@ -33,9 +33,7 @@ connection::connection(endpoint ep, connection_options options)
   options_.initial_buffer = std::max<std::size_t>(options_.initial_buffer, 64);
 }
 
-connection::~connection() {
-  if (fd_ >= 0) ::close(fd_);
-}
+connection::~connection() { close_fd(); }
 
 result connection::send(const request& req, response& out) {
   write_request_head(head_, req, endpoint_.authority);
@@ -52,31 +50,41 @@ result connection::send(const request& req, response& out) {
   if (!req.interruptible) return exchange(c, out);
 
   int expected = idle;
-  if (!state_.compare_exchange_strong(expected, in_interruptible_request))
+  if (!state_.compare_exchange_strong(expected, waiting))
     return {error_kind::interrupted, "the request was not sent: the connection was interrupted"};
   result r = exchange(c, out);
-  expected = in_interruptible_request;
-  if (!state_.compare_exchange_strong(expected, idle)) {
-    // interrupt() landed during the request and may be shutting the socket down: closing it under
-    // the same lock means no later request ever meets that half-dead socket.
-    close_fd();
-  }
+  expected = c.answering ? answering : waiting;
+  // Interrupted while waiting, the socket was (or is being) shut down: no later request may meet it.
+  if (!state_.compare_exchange_strong(expected, idle) && !c.answering) close_fd();
   return r;
 }
 
 void connection::interrupt() noexcept {
-  std::lock_guard lock(fd_mutex_);
-  if (state_.exchange(interrupted) != in_interruptible_request) return;
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
-  if (backoff_fd_ >= 0) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto written = ::write(backoff_fd_, &one, sizeof one);
+  interrupting_.fetch_add(1);
+  if (state_.exchange(interrupted) == waiting) {
+    if (const int fd = fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    if (const int backoff = backoff_fd_.load(); backoff >= 0) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] auto written = ::write(backoff, &one, sizeof one);
+    }
   }
+  interrupting_.fetch_sub(1);
+}
+
+void connection::publish_descriptor(std::atomic<int>& slot, int fd) noexcept { slot.store(fd); }
+
+// An interrupt() that read the number before it was withdrawn must be done with it before the
+// number is closed and can be reused by another socket. Interrupts never block, so the wait is short.
+void connection::withdraw_descriptor(std::atomic<int>& slot) noexcept {
+  const int fd = slot.exchange(-1);
+  if (fd < 0) return;
+  while (interrupting_.load() != 0) sched_yield();
+  ::close(fd);
 }
 
 result connection::exchange(call& c, response& out) {
   for (;;) {
-    const bool reused = fd_ >= 0;
+    const bool reused = fd_.load(std::memory_order_relaxed) >= 0;
     if (!reused) {
       result opened = open(c);
       if (!opened) return opened;
@@ -131,24 +139,23 @@ result connection::connect_once(call& c, const std::vector<host_address>& target
 result connection::connect_to(call& c, const sockaddr* address, socklen_t size) {
   const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return connect_failed(errno);
-  {
-    std::lock_guard lock(fd_mutex_);
-    fd_ = fd;
-  }
-  // From here interrupt() can see the socket, so a check now cannot miss it.
+  publish_descriptor(fd_, fd);
+  // From here interrupt() can see the socket, so a check now cannot miss it. A shutdown(2)
+  // before connect() does nothing; one during the connect ends it and wakes the wait.
   if (c.interruptible() && is_interrupted())
     return fail_and_close(error_kind::interrupted, "the connection was interrupted");
   int error = 0;
   if (::connect(fd, address, size) != 0) {
     error = errno;
     if (error == EINPROGRESS) {
-      const int wake_fd = c.interruptible() ? options_.wake_fd : -1;
-      if (socket_io::wait(fd, POLLOUT, wake_fd, std::nullopt) == wait_result::woken)
-        return fail_and_close(error_kind::interrupted, "the connection was interrupted");
+      socket_io::wait(fd, POLLOUT, std::nullopt);
       error = 0;
     }
   }
   if (error == 0) error = socket_io::finish_connect(fd);
+  // An interrupt that landed before connect() found nothing to shut down: it is honoured here.
+  if (error == 0 && c.interruptible() && is_interrupted())
+    return fail_and_close(error_kind::interrupted, "the connection was interrupted");
   if (error == 0) return {};
   close_fd();
   if (c.interruptible() && is_interrupted())
@@ -170,19 +177,10 @@ result connection::back_off(call& c, clock::duration delay) {
   // An eventfd only while backing off: interrupt() writes to it, so the wait ends at once.
   const int event = ::eventfd(0, EFD_CLOEXEC);
   if (event < 0) return connect_failed(errno);
-  {
-    std::lock_guard lock(fd_mutex_);
-    backoff_fd_ = event;
-  }
-  wait_result waited = wait_result::woken;
-  if (!is_interrupted()) waited = socket_io::wait(event, POLLIN, options_.wake_fd, until);
-  {
-    std::lock_guard lock(fd_mutex_);
-    ::close(backoff_fd_);
-    backoff_fd_ = -1;
-  }
-  if (waited != wait_result::timed_out)
-    return {error_kind::interrupted, "the connection was interrupted while retrying to connect"};
+  publish_descriptor(backoff_fd_, event);
+  const bool woken = is_interrupted() || socket_io::wait(event, POLLIN, until);
+  withdraw_descriptor(backoff_fd_);
+  if (woken) return {error_kind::interrupted, "the connection was interrupted while retrying to connect"};
   return {};
 }
 
@@ -193,7 +191,7 @@ result connection::write_request(call& c) {
   message.msg_iov = parts;
   message.msg_iovlen = c.req.body.empty() ? 1 : 2;
   while (message.msg_iovlen > 0) {
-    const ssize_t sent = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    const ssize_t sent = ::sendmsg(fd_.load(std::memory_order_relaxed), &message, MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) continue;
       return lost_or_interrupted(c, "while sending the request: " + socket_io::describe(errno));
@@ -265,11 +263,11 @@ result connection::read_body(call& c, const response_head& head, std::size_t hea
   std::size_t body_end = head_size;
   bool surplus = false;
   result r;
+  // The head is whole: whatever happens to the body, the caller may use its status and headers
+  // (to answer for a body it cannot have). They view the buffer until the next send().
+  out.status = head.status;
+  out.headers = head.headers;
   if (kind == body_kind::length && *head.body.content_length > options_.max_body) {
-    // Nothing of the body was read, so the head is still whole: the caller may use its status
-    // and headers to answer for the body it cannot have.
-    out.status = head.status;
-    out.headers = head.headers;
     return body_too_large(*head.body.content_length);
   }
   if (kind == body_kind::length) {
@@ -280,8 +278,6 @@ result connection::read_body(call& c, const response_head& head, std::size_t hea
     r = read_until_close(c, head_size, body_end);
   }
   if (!r) return r;
-  out.status = head.status;
-  out.headers = head.headers;
   out.body = {buffer_.get() + head_size, body_end - head_size};
   // Bytes past the answer were never asked for: the stream can no longer be trusted.
   if (kind != body_kind::chunked) surplus = filled_ > body_end;
@@ -346,14 +342,17 @@ result connection::read_until_close(call& c, std::size_t head_size, std::size_t&
 }
 
 result connection::receive(call& c, std::size_t max_end, bool& eof) {
-  const int wake_fd = c.interruptible() ? options_.wake_fd : -1;
-  if (wake_fd >= 0 && socket_io::wait(fd_, POLLIN, wake_fd, std::nullopt) == wait_result::woken)
-    return fail_and_close(error_kind::interrupted, "the request was interrupted");
   for (;;) {
-    const ssize_t n = ::recv(fd_, buffer_.get() + filled_, max_end - filled_, 0);
+    const ssize_t n = ::recv(fd_.load(std::memory_order_relaxed), buffer_.get() + filled_, max_end - filled_, 0);
     if (n >= 0) {
       filled_ += static_cast<std::size_t>(n);
       eof = n == 0;
+      // The answer has begun: from now on an interrupt lets it be read whole. If the interrupt
+      // came first, the socket is cut and what is missing is reported as interrupted.
+      if (n > 0 && c.interruptible() && !c.answering) {
+        int expected = waiting;
+        c.answering = state_.compare_exchange_strong(expected, answering);
+      }
       return {};
     }
     if (errno != EINTR)
@@ -403,11 +402,7 @@ void connection::grow(std::size_t capacity) {
   capacity_ = capacity;
 }
 
-void connection::close_fd() noexcept {
-  std::lock_guard lock(fd_mutex_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
+void connection::close_fd() noexcept { withdraw_descriptor(fd_); }
 
 bool connection::is_interrupted() const noexcept { return state_.load() == interrupted; }
 

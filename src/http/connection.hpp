@@ -20,7 +20,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,12 +31,14 @@
 
 namespace lambda::http {
 
+// A request's views must not point into the previous answer: send() reuses that buffer for
+// the new answer.
 struct request {
   std::string_view method{};             // "GET", "POST"
   std::string_view target{};             // "/2018-06-01/runtime/invocation/next"
   std::span<const header> headers{};     // extra ones; the connection adds Host, Content-Length
   std::string_view body{};               // sent without copying (one sendmsg: head + body)
-  bool interruptible = false;            // the long poll: may be ended by interrupt() / wake_fd
+  bool interruptible = false;            // the long poll: may be ended by interrupt()
 };
 
 struct response {
@@ -56,7 +57,7 @@ enum class error_kind {
   connection_lost,  // the server closed or reset the connection before the answer was whole
   malformed,        // the answer is not HTTP/1.1 as RFC 9112 has it
   too_large,        // a head over 64 KiB, too many fields, or a body over max_body
-  interrupted,      // interrupt() or wake_fd
+  interrupted,      // interrupt()
 };
 
 struct result {
@@ -68,7 +69,6 @@ struct result {
 struct connection_options {
   std::size_t max_body = 16 << 20;    // larger bodies → too_large, never unbounded memory
   std::size_t initial_buffer = 4096;  // small; grows on demand (1600 idle RICs must stay small)
-  int wake_fd = -1;  // >= 0: interruptible requests also end when it is readable (never read)
   // Refused connects are retried, waiting first_backoff, doubling up to max_backoff, until
   // retry_budget has passed since the first attempt.
   std::chrono::milliseconds first_backoff{10}, max_backoff{1000}, retry_budget{5000};
@@ -89,13 +89,15 @@ class connection {
   // Sends `req`, reads the whole answer into `out`. Connects (lazily) and reconnects as needed:
   // a reused connection found closed before any byte of the answer arrived gets the request
   // once more. Throws std::invalid_argument for a method, target or header that would break
-  // the request's framing (CR, LF, ...). An answer whose declared Content-Length is over
-  // max_body fails with too_large, but `out` keeps its status and headers.
+  // the request's framing (CR, LF, ...). When the answer's head arrived whole but its body
+  // failed (over max_body, cut, malformed), `out` still has the head's status and headers.
   result send(const request& req, response& out);
 
-  // Thread-safe, callable from any thread: wakes the interruptible request in progress and makes
-  // every later interruptible request fail at once with error_kind::interrupted (sticky).
-  // Non-interruptible requests are never affected.
+  // Callable from any thread, and async-signal-safe (no lock, no allocation): ends the
+  // interruptible request in progress if it is still waiting for its answer (shutdown(2) of
+  // its socket), and makes every later interruptible request fail at once, unsent, with
+  // error_kind::interrupted (sticky). An answer already arriving is read to its end;
+  // non-interruptible requests are never affected.
   void interrupt() noexcept;
 
   // Bytes held for answers now: what an idle connection costs beyond its fixed size.
@@ -126,16 +128,22 @@ class connection {
   std::string answer_too_large(std::string_view reason) const;
   void grow(std::size_t capacity);
   void close_fd() noexcept;
+  void publish_descriptor(std::atomic<int>& slot, int fd) noexcept;
+  void withdraw_descriptor(std::atomic<int>& slot) noexcept;
   bool is_interrupted() const noexcept;
 
-  enum : int { idle, in_interruptible_request, interrupted };
+  // An interruptible request is `waiting` until the first byte of its answer, then `answering`;
+  // interrupt() shuts the socket down only while it is waiting.
+  enum : int { idle, waiting, answering, interrupted };
 
   endpoint endpoint_;
   connection_options options_;
-  int fd_ = -1;
-  int backoff_fd_ = -1;          // an eventfd interrupt() writes to while a request backs off
+  // Written only by the sending thread; interrupt() reads them. A descriptor is closed only
+  // once no interrupt() that may have read it is still running (see withdraw_descriptor).
+  std::atomic<int> fd_{-1};
+  std::atomic<int> backoff_fd_{-1};  // an eventfd interrupt() writes to while a request backs off
   std::atomic<int> state_{idle};
-  std::mutex fd_mutex_;          // interrupt() and whoever opens or closes fd_ / backoff_fd_
+  std::atomic<int> interrupting_{0};  // interrupt() calls in progress
   std::string head_;             // the request head, rebuilt in place for each request
   std::unique_ptr<char[]> buffer_;
   std::size_t capacity_ = 0;

@@ -23,19 +23,14 @@ int milliseconds_until(clock::time_point deadline) {
 
 }  // namespace
 
-wait_result wait(int fd, short events, int wake_fd, std::optional<clock::time_point> deadline) {
-  pollfd fds[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
+bool wait(int fd, short events, std::optional<clock::time_point> deadline) {
+  pollfd target{fd, events, 0};
   for (;;) {
     const int timeout = deadline ? milliseconds_until(*deadline) : -1;
-    const int n = ::poll(fds, 2, timeout);  // poll skips negative descriptors
+    const int n = ::poll(&target, 1, timeout);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return wait_result::ready;  // the I/O call that follows reports the problem
-    if (n == 0) {
-      if (timeout == 0) return wait_result::timed_out;
-      continue;
-    }
-    if (fds[0].revents != 0) return wait_result::ready;
-    return wait_result::woken;
+    if (n != 0) return true;  // on an error, the I/O call that follows reports the problem
+    if (timeout == 0) return false;
   }
 }
 

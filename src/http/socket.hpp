@@ -9,12 +9,8 @@ namespace lambda::http::socket_io {
 
 using clock = std::chrono::steady_clock;
 
-enum class wait_result { ready, woken, timed_out };
-
-// Waits until `fd` has any of `events` (or an error or hang-up), `wake_fd` (when >= 0) is
-// readable, or `deadline` passes. `fd` ready wins over `wake_fd`: data already there is read.
-// Passing fd < 0 waits for wake_fd and the deadline only.
-wait_result wait(int fd, short events, int wake_fd, std::optional<clock::time_point> deadline);
+// Waits until `fd` has any of `events` (or an error or hang-up), or `deadline` passes (false).
+bool wait(int fd, short events, std::optional<clock::time_point> deadline);
 
 // Finishes a non-blocking connect: answers 0 or the errno it failed with, and on success makes
 // the socket blocking (the steady state then needs no poll before recv) with TCP_NODELAY.
