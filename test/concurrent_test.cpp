@@ -15,6 +15,7 @@
 
 #include <lambda/json.hpp>
 
+#include "../tools/emulator/descriptor_limit.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 #include "support/function_process.hpp"
 
@@ -118,6 +119,8 @@ TEST_P(concurrent, n_rics_poll_on_n_connections_and_run_n_invocations_at_once) {
 INSTANTIATE_TEST_SUITE_P(rics, concurrent, ::testing::Values(8u, 64u));
 
 TEST(concurrent_scale, sixteen_hundred_rics_park) {
+  // The in-process server holds a descriptor per RIC too: 1600 do not fit a soft limit of 1024.
+  ASSERT_GE(emulator::raise_descriptor_limit(), 1600u + 100u) << "the hard RLIMIT_NOFILE is too low for 1600 RICs";
   runtime_api_server server;
   auto function = start_function(test_function("probe"), server.address(), concurrent_env("1600"));
   ASSERT_TRUE(server.wait_parked(1600, patience));
@@ -189,74 +192,6 @@ TEST(concurrent_fatal, a_500_on_one_ric_stops_them_all_and_is_logged_once) {
   const auto out = function.stdout_text();
   EXPECT_EQ(count_of(out, "FATAL"), 1u) << out;
   EXPECT_EQ(count_of(out, "answered 500"), 1u) << out;
-}
-
-class fifo {
- public:
-  fifo() {
-    path_ = std::filesystem::temp_directory_path() / ("lambda-ric-test-" + std::to_string(getpid()) + "-" +
-                                                      std::to_string(counter_++));
-    mkfifo(path_.c_str(), 0600);
-    // Held open for writing (O_RDWR does not block), so handlers opening it never wait for a writer.
-    fd_ = open(path_.c_str(), O_RDWR | O_CLOEXEC);
-  }
-  ~fifo() {
-    close(fd_);
-    std::filesystem::remove(path_);
-  }
-  std::string path() const { return path_.string(); }
-  void release(std::size_t handlers) {
-    std::string bytes(handlers, 'x');
-    ASSERT_EQ(write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-  }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-  int fd_ = -1;
-};
-
-TEST(concurrent_stop, sigterm_lets_every_in_flight_invocation_answer_then_exits_0) {
-  runtime_api_server server;
-  fifo gate;
-  const unsigned n = 8;
-  auto function = start_function(test_function("probe"), server.address(),
-                                 concurrent_env(std::to_string(n), {"PROBE_GRACE_MS=20000"}));
-  ASSERT_TRUE(server.wait_parked(n, patience));
-  std::vector<std::string> ids;
-  for (unsigned i = 0; i < n; ++i) ids.push_back(server.enqueue({.payload = R"({"read_fifo":")" + gate.path() + "\"}"}));
-  ASSERT_TRUE(server.wait_until([&](const auto& s) { return s.running == n; }, patience));
-
-  function.signal(SIGTERM);
-  ASSERT_TRUE(function.wait_output(child_process::stream::out, "SIGTERM received", patience));
-  gate.release(n);
-  auto status = function.wait_exit(patience);
-  ASSERT_TRUE(status);
-  EXPECT_TRUE(status->success()) << status->describe() << function.stderr_text();
-  for (const auto& id : ids) {
-    auto done = server.find(id);
-    ASSERT_TRUE(done && done->answer) << "unanswered: " << id;
-    EXPECT_EQ(done->answer->kind, post_kind::response);
-  }
-  EXPECT_EQ(server.stats().posts, n);
-}
-
-TEST(concurrent_stop, a_handler_still_running_after_the_grace_does_not_hold_the_exit) {
-  runtime_api_server server;
-  fifo never_released;
-  // Exiting with a thread stuck in user code is the point here, so ThreadSanitizer's report of
-  // that unjoined thread is expected; every other report still fails the test.
-  auto function = start_function(test_function("probe"), server.address(),
-                                 concurrent_env("2", {"PROBE_GRACE_MS=100", "TSAN_OPTIONS=report_thread_leaks=0"}));
-  ASSERT_TRUE(server.wait_parked(2, patience));
-  server.enqueue({.payload = R"({"read_fifo":")" + never_released.path() + "\"}"});
-  ASSERT_TRUE(server.wait_until([](const auto& s) { return s.running == 1; }, patience));
-  function.signal(SIGINT);
-  auto status = function.wait_exit(patience);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 0) << function.stderr_text();
-  EXPECT_NE(function.stdout_text().find("did not finish within the 100 ms grace"), std::string::npos)
-      << function.stdout_text();
 }
 
 TEST(concurrent_one, runs_inline_without_threads_and_stops_on_sigterm) {

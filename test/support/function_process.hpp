@@ -2,7 +2,12 @@
 // Lambda gives them.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,5 +54,32 @@ inline emulator::post expect_init_failure(emulator::child_process& function,
   EXPECT_EQ(server.stats().polls_parked_peak, 0u) << "no poll after a failed init";
   return posts[0];
 }
+
+// A named pipe a probe handler blocks on ({"read_fifo": path}) until the test releases it: the
+// handler stays in flight exactly as long as the test needs, with no timing involved.
+class fifo {
+ public:
+  fifo() {
+    path_ = std::filesystem::temp_directory_path() / ("lambda-ric-test-" + std::to_string(getpid()) + "-" +
+                                                      std::to_string(counter_++));
+    mkfifo(path_.c_str(), 0600);
+    // Held open for writing (O_RDWR does not block), so handlers opening it never wait for a writer.
+    fd_ = open(path_.c_str(), O_RDWR | O_CLOEXEC);
+  }
+  ~fifo() {
+    close(fd_);
+    std::filesystem::remove(path_);
+  }
+  std::string path() const { return path_.string(); }
+  void release(std::size_t handlers) {
+    std::string bytes(handlers, 'x');
+    ASSERT_EQ(write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
 
 }  // namespace lambda::test

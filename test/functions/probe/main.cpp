@@ -1,10 +1,15 @@
 // A function for the integration tests: each event says what to do, the answer says what the
-// function saw. PROBE_MODE=concurrent runs it with run_concurrent (factory form);
-// PROBE_INIT=throw makes initialization fail.
+// function saw. PROBE_MODE=concurrent runs it with run_concurrent (factory form, or the shared
+// form with PROBE_SHARED); PROBE_INIT=throw makes initialization fail; PROBE_GRACE_MS sets the
+// shutdown grace ("max": unbounded); PROBE_EARLY_THREAD=main or =factory starts a thread before
+// the runtime's own, as an SDK or a metrics exporter does.
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -71,8 +76,41 @@ std::string describe(const lambda::context& ctx) {
   return out;
 }
 
+// Starts a thread that lives as long as the process, as SDK clients do.
+void start_background_thread() {
+  std::thread([] {
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }).detach();
+}
+
+// What a child process started by the handler is handed: its blocked and ignored signals.
+std::string child_signal_state() {
+  std::string out;
+  FILE* child = popen("grep -E '^Sig(Blk|Ign)' /proc/self/status", "r");
+  if (!child) return "popen failed";
+  char line[256];
+  while (fgets(line, sizeof line, child)) out += line;
+  pclose(child);
+  return out;
+}
+
+// An ffmpeg-style child stopped with SIGTERM by timeout(1): the answer says how long it took.
+std::string run_child_under_timeout() {
+  const auto start = std::chrono::steady_clock::now();
+  const int status = std::system("timeout -s TERM 0.2 sleep 20");
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  return "{\"exit\":" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+         ",\"ms\":" + std::to_string(ms.count()) + "}";
+}
+
 lambda::response probe(std::string_view event, const lambda::context& ctx) {
   using namespace lambda::json;
+  if (find_bool(event, "/child_signals").value_or(false)) {
+    std::string out;
+    writer(out).begin_object().key("child").value(child_signal_state()).end_object();
+    return lambda::response(std::move(out));
+  }
+  if (find_bool(event, "/child_timeout").value_or(false)) return lambda::response(run_child_under_timeout());
   if (auto ms = find_int(event, "/sleep_ms"); ms && *ms > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(*ms));
   }
@@ -109,22 +147,39 @@ lambda::response probe(std::string_view event, const lambda::context& ctx) {
   return lambda::response(std::string(event));
 }
 
+bool env_is(const char* name, std::string_view value) {
+  const char* set = std::getenv(name);
+  return set && value == set;
+}
+
+// The factory form's point: each RIC's handler owns its state, move-only state included.
+struct ric_state {
+  std::int64_t invocations = 0;
+};
+
 lambda::handler make_probe(unsigned) {
-  const char* init = std::getenv("PROBE_INIT");
-  if (init && std::string_view(init) == "throw") throw database_unreachable("cannot reach the database");
-  if (init && std::string_view(init) == "empty") return {};
-  return probe;
+  if (env_is("PROBE_INIT", "throw")) throw database_unreachable("cannot reach the database");
+  if (env_is("PROBE_INIT", "empty")) return {};
+  if (env_is("PROBE_EARLY_THREAD", "factory")) start_background_thread();
+  return [state = std::make_unique<ric_state>()](std::string_view event, const lambda::context& ctx) {
+    ++state->invocations;
+    return probe(event, ctx);
+  };
 }
 
 }  // namespace
 
 int main() {
-  const char* mode = std::getenv("PROBE_MODE");
-  if (mode && std::string_view(mode) == "concurrent") {
-    lambda::concurrent_options options;
-    if (const char* grace = std::getenv("PROBE_GRACE_MS")) options.shutdown_grace = std::chrono::milliseconds(std::atoi(grace));
-    if (std::getenv("PROBE_SHARED")) return lambda::run_concurrent(lambda::handler(probe), options);
+  if (env_is("PROBE_EARLY_THREAD", "main")) start_background_thread();
+  lambda::run_options options;
+  if (env_is("PROBE_GRACE_MS", "max")) {
+    options.shutdown_grace = std::chrono::milliseconds::max();
+  } else if (const char* grace = std::getenv("PROBE_GRACE_MS")) {
+    options.shutdown_grace = std::chrono::milliseconds(std::atoi(grace));
+  }
+  if (env_is("PROBE_MODE", "concurrent")) {
+    if (std::getenv("PROBE_SHARED")) return lambda::run_concurrent(probe, options);
     return lambda::run_concurrent(make_probe, options);
   }
-  return lambda::run(make_probe);
+  return lambda::run(make_probe, options);
 }
