@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -10,10 +11,12 @@
 
 #include "../tools/emulator/runtime_api_server.hpp"
 #include "support/function_process.hpp"
+#include "support/http_test_server.hpp"
 
 namespace lambda::test {
 namespace {
 
+using emulator::child_process;
 using emulator::event;
 using emulator::invocation_state;
 using emulator::post_kind;
@@ -121,6 +124,63 @@ TEST_F(runtime, an_event_over_the_body_limit_is_failed_not_lost) {
   EXPECT_EQ(answer_of(server, next).body, R"({"after":1})");
 }
 
+TEST_F(runtime, a_chunked_event_over_the_body_limit_is_failed_not_lost) {
+  auto oversized = server.enqueue({.payload = "\"" + std::string(17 << 20, 'x') + "\"", .wire = {.chunked = true}});
+  auto next = server.enqueue({.payload = R"({"after":1})"});
+  auto function = start_function(example("echo"), server.address());
+  auto error = answer_of(server, oversized);
+  EXPECT_EQ(error.kind, post_kind::error);
+  EXPECT_EQ(error.error_type, "Runtime.EventTooLarge");
+  EXPECT_EQ(answer_of(server, next).body, R"({"after":1})");
+}
+
+// /next answered with a whole head and a broken body: the request id is known, so the
+// invocation is failed with a Runtime.* type that says why, never dropped.
+struct broken_event_case {
+  const char* name;
+  const char* answer;  // /next's answer for request id "broken-1"; the connection closes after it
+  const char* error_type;
+};
+
+class broken_event : public ::testing::TestWithParam<broken_event_case> {};
+
+TEST_P(broken_event, is_failed_not_dropped) {
+  std::vector<http_test_request> seen;
+  http_test_server api({[](http_test_peer& peer) {
+                          http_test_request req;
+                          if (peer.read_request(req)) peer.write(GetParam().answer);
+                        },
+                        answer_each({"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"}, &seen)});
+  auto function = start_function(example("echo"), api.address());
+  ASSERT_TRUE(function.wait_output(child_process::stream::out, "broken-1", patience)) << function.stdout_text();
+  function.signal(SIGTERM);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe() << function.stdout_text();
+  ASSERT_TRUE(api.wait_until_done());
+  ASSERT_GE(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[0].target, "/2018-06-01/runtime/invocation/broken-1/error");
+  EXPECT_EQ(seen[0].header("Lambda-Runtime-Function-Error-Type"), GetParam().error_type);
+  EXPECT_EQ(field(seen[0].body, "/errorType"), GetParam().error_type);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    bodies, broken_event,
+    ::testing::Values(
+        broken_event_case{"cut_mid_body",
+                          "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: broken-1\r\nContent-Length: 100\r\n\r\n{\"a\"",
+                          "Runtime.IncompleteEvent"},
+        broken_event_case{"malformed_chunk",
+                          "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: broken-1\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+                          "Runtime.MalformedEvent"},
+        broken_event_case{"chunked_cut_mid_chunk",
+                          "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: broken-1\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"a\"",
+                          "Runtime.IncompleteEvent"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 TEST_F(runtime, a_content_type_that_cannot_be_sent_fails_the_invocation) {
   auto bad = server.enqueue({.payload = R"({"body":"hi","content_type":"text/plain\r\nX-Injected: 1"})"});
   auto good = server.enqueue({.payload = R"({"body":"hi","content_type":"text/html"})"});
@@ -206,6 +266,64 @@ TEST_F(runtime, exceptions_of_every_kind_and_returned_failures_become_error_post
   EXPECT_EQ(c.body, R"({"errorMessage":"no \"name\"","errorType":"ValidationError","stackTrace":[]})");
 
   EXPECT_EQ(answer_of(server, platform_type).error_type, "Function.Custom");
+}
+
+// The platform's rule for Lambda-Runtime-Function-Error-Type, written here independently of the
+// runtime's code: a value that does not match is recorded as Runtime.Unknown.
+bool platform_keeps(const std::string& error_type) {
+  static const std::regex rule("(Runtime|Function)\\.[A-Z][a-zA-Z]+");
+  return std::regex_match(error_type, rule);
+}
+
+TEST_F(runtime, every_error_type_header_is_one_the_platform_keeps) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"E", "Function.Unknown"},           {"my::X", "Function.Unknown"},
+      {"Runtime.A", "Runtime.Unknown"},    {"Function.Foo2", "Function.Foo"},
+      {"Function.Ab", "Function.Ab"},      {"Runtime.ExitError", "Runtime.ExitError"},
+      {"ValidationError", "Function.ValidationError"}, {"std::out_of_range", "Function.OutOfRange"},
+      {"function.lower", "Function.FunctionLower"},    {"Function.", "Function.Unknown"},
+      {"42", "Function.Unknown"},          {"ns::bad_thing<int>", "Function.BadThing"}};
+  std::vector<std::string> ids;
+  for (const auto& [type, expected] : cases) {
+    ids.push_back(server.enqueue({.payload = R"({"failure":{"type":")" + type + R"(","message":"m"}})"}));
+  }
+  auto function = start_function(test_function("probe"), server.address());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto answer = answer_of(server, ids[i]);
+    EXPECT_TRUE(platform_keeps(answer.error_type)) << cases[i].first << " → " << answer.error_type;
+    EXPECT_EQ(answer.error_type, cases[i].second) << cases[i].first;
+    EXPECT_EQ(field(answer.body, "/errorType"), cases[i].first) << "the body keeps the type as it was";
+  }
+}
+
+// Records the runtime writes about an invocation's answer carry its request id and RIC, even
+// when the event was large enough for the receive buffer to be released before the answer is
+// posted (under ASan a view into that buffer would be caught here).
+TEST_F(runtime, records_about_an_answer_carry_the_invocation_ids) {
+  const std::string padding(100000, 'p');
+  auto bad_type = server.enqueue(
+      {.payload = R"({"body":"hi","content_type":"text/plain\r\nX-Injected: 1","pad":")" + padding + "\"}",
+       .trace_id = "Root=1-abc", .tenant_id = "tenant-7"});
+  auto gone = server.enqueue({.payload = R"({"pad":")" + padding + "\"}", .post_status = 410});
+  auto too_large = server.enqueue({.payload = R"({"pad":")" + padding + "\"}", .post_status = 413});
+  auto function = start_function(test_function("probe"), server.address(), {"AWS_LAMBDA_LOG_FORMAT=JSON"});
+  for (const auto& id : {bad_type, gone, too_large}) ASSERT_TRUE(server.wait_finished(id, patience));
+  ASSERT_TRUE(server.wait_parked(1, patience));
+  function.signal(SIGTERM);
+  ASSERT_TRUE(function.wait_exit(patience));
+
+  const auto out = function.stdout_text();
+  std::map<std::string, std::vector<std::string>> messages;
+  for (auto& line : json_lines(out)) messages[line.request_id].push_back(line.message + "|" + line.error_type);
+  EXPECT_EQ(messages[bad_type], (std::vector<std::string>{"invocation failed|Runtime.InvalidContentType"})) << out;
+  ASSERT_EQ(messages[gone].size(), 1u) << out;
+  EXPECT_NE(messages[gone][0].find("answered 410"), std::string::npos) << out;
+  ASSERT_EQ(messages[too_large].size(), 1u) << out;
+  EXPECT_NE(messages[too_large][0].find("answered 413"), std::string::npos) << out;
+  for (std::string_view line : {std::string_view(out)}) {
+    EXPECT_NE(line.find(R"("requestId":")" + bad_type + R"(","tenantId":"tenant-7","traceId":"Root=1-abc","ric":1)"),
+              std::string::npos) << out;
+  }
 }
 
 TEST_F(runtime, the_context_carries_every_header) {
