@@ -4,6 +4,7 @@
 // shutdown grace ("max": unbounded); PROBE_EARLY_THREAD=main or =factory starts a thread before
 // the runtime's own, as an SDK or a metrics exporter does.
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <lambda/json.hpp>
 #include <lambda/log.hpp>
@@ -83,31 +86,42 @@ void start_background_thread() {
   }).detach();
 }
 
-// What a child process started by the handler is handed: its blocked and ignored signals.
-std::string child_signal_state() {
-  std::string out;
-  FILE* child = popen("grep -E '^Sig(Blk|Ign)' /proc/self/status", "r");
-  if (!child) return "popen failed";
-  char line[256];
-  while (fgets(line, sizeof line, child)) out += line;
-  pclose(child);
-  return out;
+// Runs `argv` as a child started with posix_spawn, without a shell (dash would clear an
+// inherited signal mask and hide what the child was handed); returns its exit status and output.
+std::pair<int, std::string> spawn(std::vector<const char*> argv) {
+  int out[2];
+  if (pipe(out) != 0) return {-1, "pipe failed"};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int failed = posix_spawnp(&pid, argv[0], &actions, nullptr, const_cast<char* const*>(argv.data()), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string text;
+  char chunk[256];
+  for (ssize_t n; (n = read(out[0], chunk, sizeof chunk)) > 0;) text.append(chunk, static_cast<std::size_t>(n));
+  close(out[0]);
+  int status = 0;
+  if (failed != 0 || waitpid(pid, &status, 0) != pid) return {-1, "spawn failed"};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
 // An ffmpeg-style child stopped with SIGTERM by timeout(1): the answer says how long it took.
 std::string run_child_under_timeout() {
   const auto start = std::chrono::steady_clock::now();
-  const int status = std::system("timeout -s TERM 0.2 sleep 20");
+  const int status = spawn({"timeout", "-s", "TERM", "0.2", "sleep", "20"}).first;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  return "{\"exit\":" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-         ",\"ms\":" + std::to_string(ms.count()) + "}";
+  return "{\"exit\":" + std::to_string(status) + ",\"ms\":" + std::to_string(ms.count()) + "}";
 }
 
 lambda::response probe(std::string_view event, const lambda::context& ctx) {
   using namespace lambda::json;
   if (find_bool(event, "/child_signals").value_or(false)) {
     std::string out;
-    writer(out).begin_object().key("child").value(child_signal_state()).end_object();
+    writer(out).begin_object().key("child").value(spawn({"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"}).second).end_object();
     return lambda::response(std::move(out));
   }
   if (find_bool(event, "/child_timeout").value_or(false)) return lambda::response(run_child_under_timeout());
