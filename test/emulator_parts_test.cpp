@@ -161,6 +161,17 @@ TEST(InvocationReport, ShowsErrorsWithTheTypeThePlatformWouldKeep) {
             R"("errorType":"Function.ValidationError","errorMessage":"no \"name\""})");
 }
 
+// The platform's rule: the whole value matches (Runtime|Function)\.[A-Z][a-zA-Z]+
+TEST(InvocationReport, KeepsOnlyErrorTypesThePlatformKeeps) {
+  for (std::string type : {"Function.Ab", "Runtime.ExitError", "Function.ValidationError"}) {
+    EXPECT_EQ(outcome_of(answered(post_kind::error, "{}", type)).error_type, type);
+  }
+  for (std::string type : {"Function.E", "Runtime.A", "Function.Foo2", "function.Foo", "Function.",
+                           "Other.Foo", "Runtime.Foo ", " Runtime.Foo", "Runtime.Fo-o"}) {
+    EXPECT_EQ(outcome_of(answered(post_kind::error, "{}", type)).error_type, "Runtime.Unknown") << type;
+  }
+}
+
 TEST(InvocationReport, TimeoutsAndUndeliveredFailures) {
   invocation late;
   late.request_id = "r";

@@ -9,16 +9,17 @@
 namespace lambda::emulator {
 namespace {
 
-// The platform keeps an error type only in this shape: (Runtime|Function).[A-Z][a-zA-Z]+
+// The platform keeps a Lambda-Runtime-Function-Error-Type only when the whole value matches
+// (Runtime|Function)\.[A-Z][a-zA-Z]+ (an upper-case letter, then at least one more letter), and
+// records any other as Runtime.Unknown.
 bool platform_error_type(std::string_view type) {
-  std::string_view rest;
-  if (type.starts_with("Runtime.")) rest = type.substr(8);
-  else if (type.starts_with("Function.")) rest = type.substr(9);
+  std::string_view name;
+  if (type.starts_with("Runtime.")) name = type.substr(8);
+  else if (type.starts_with("Function.")) name = type.substr(9);
   else return false;
-  if (rest.empty() || rest.front() < 'A' || rest.front() > 'Z') return false;
-  return std::all_of(rest.begin(), rest.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-  });
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto letter = [&](char c) { return upper(c) || (c >= 'a' && c <= 'z'); };
+  return name.size() >= 2 && upper(name.front()) && std::all_of(name.begin() + 1, name.end(), letter);
 }
 
 double milliseconds_between(time_point from, time_point to) {
