@@ -18,6 +18,9 @@ constexpr std::uint64_t listener_id = 0;
 constexpr std::uint64_t wake_id = UINT64_MAX;
 // Long enough for the reader to wake between two bytes, so it meets every split of the answer.
 constexpr auto dribble_pace = std::chrono::milliseconds(1);
+// Out of descriptors, the listener rests this long unless a connection closes first: armed, it
+// would wake the loop at once for a connection it cannot take.
+constexpr auto accept_retry = std::chrono::milliseconds(100);
 // Answers bigger than this give their buffer back once sent: idle connections stay small.
 constexpr std::size_t kept_output_capacity = 64 * 1024;
 
@@ -82,6 +85,7 @@ void http_loop::wake() noexcept {
 }
 
 int http_loop::wait_timeout(std::optional<time_point> wakeup) const {
+  if (listener_rests_until_ && (!wakeup || *listener_rests_until_ < *wakeup)) wakeup = listener_rests_until_;
   for (std::uint64_t id : dribbling_) {
     time_point due = connections_.at(id)->next_byte;
     if (!wakeup || due < *wakeup) wakeup = due;
@@ -106,6 +110,7 @@ void http_loop::run() {
 }
 
 void http_loop::turn(time_point now, std::optional<time_point>& wakeup) {
+  if (listener_rests_until_ && *listener_rests_until_ <= now) arm_listener(true);
   dribble(now);
   // Until quiet: the handler's answers may free connections that already hold a next request,
   // and its closes must be seen by it before it hands anything else out.
@@ -142,6 +147,7 @@ void http_loop::accept_all() {
     int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) arm_listener(false);
       return;
     }
     unique_fd owned(fd);
@@ -283,6 +289,15 @@ void http_loop::watch_writable(connection& c, bool on) {
   c.watching_writable = on;
 }
 
+void http_loop::arm_listener(bool on) {
+  epoll_event ev{};
+  ev.events = on ? EPOLLIN : 0u;
+  ev.data.u64 = listener_id;
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listener_.get(), &ev);
+  if (on) listener_rests_until_.reset();
+  else listener_rests_until_ = std::chrono::steady_clock::now() + accept_retry;
+}
+
 void http_loop::mark_closed(connection& c) {
   if (c.closing) return;
   c.closing = true;
@@ -290,11 +305,14 @@ void http_loop::mark_closed(connection& c) {
 }
 
 void http_loop::close_marked() {
+  if (closing_.empty()) return;
   for (std::uint64_t id : std::exchange(closing_, {})) {
     dribbling_.erase(id);
     connections_.erase(id);
     handler_.on_closed(id);
   }
+  // Each close freed a descriptor for a connection still waiting in the backlog.
+  if (listener_rests_until_) arm_listener(true);
 }
 
 }  // namespace lambda::emulator

@@ -71,6 +71,7 @@ class http_loop {
   void flush(connection& c);
   void dribble(time_point now);
   void watch_writable(connection& c, bool on);
+  void arm_listener(bool on);
   void mark_closed(connection& c);
   void close_marked();
 
@@ -86,6 +87,7 @@ class http_loop {
   std::vector<std::uint64_t> resume_;        // answered: may hold a further request already
   std::vector<std::uint64_t> closing_;
   std::set<std::uint64_t> dribbling_;
+  std::optional<time_point> listener_rests_until_;  // set while out of descriptors
   std::uint64_t next_id_ = 1;
   std::uint64_t accepted_ = 0;
 };
