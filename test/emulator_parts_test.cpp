@@ -8,10 +8,9 @@
 
 #include <lambda/json.hpp>
 
-#include "../tools/emulator/cli_options.hpp"
-#include "../tools/emulator/event_lines.hpp"
-#include "../tools/emulator/invocation_report.hpp"
-#include "../tools/emulator/lambda_environment.hpp"
+#include "../tools/emulator/command_line.hpp"
+#include "../tools/emulator/emulator_modes.hpp"
+#include "../tools/emulator/reports.hpp"
 
 namespace lambda::emulator {
 namespace {

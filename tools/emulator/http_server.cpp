@@ -1,18 +1,96 @@
-#include "http_loop.hpp"
+#include "http_server.hpp"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
+#include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 namespace lambda::emulator {
 namespace {
+
+struct socket_address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
+std::uint16_t parse_port(std::string_view text, std::string_view address) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > 65535) {
+    throw std::invalid_argument("bad port in address '" + std::string(address) + "'");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+socket_address parse_loopback(std::string_view address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string_view::npos) {
+    throw std::invalid_argument("address '" + std::string(address) + "' needs a port, e.g. 127.0.0.1:9000");
+  }
+  std::string host(address.substr(0, colon));
+  std::uint16_t port = parse_port(address.substr(colon + 1), address);
+  socket_address out;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &v6->sin6_addr) == 1 &&
+        IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr)) {
+      out.length = sizeof(sockaddr_in6);
+      return out;
+    }
+  } else {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    // 127.0.0.0/8 is loopback as a whole.
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1 &&
+        (ntohl(v4->sin_addr.s_addr) >> 24) == 127) {
+      out.length = sizeof(sockaddr_in);
+      return out;
+    }
+  }
+  throw std::invalid_argument("address '" + std::string(address) +
+                              "' is not a numeric loopback address (127.x.x.x or [::1])");
+}
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+constexpr std::size_t min_space = 4096;
+// Bigger buffers are given back once their request is done, so idle connections stay small.
+constexpr std::size_t idle_capacity_limit = 64 * 1024;
+
+void append_number(std::string& out, std::size_t value, int base) {
+  char digits[32];
+  auto end = std::to_chars(digits, digits + sizeof digits, value, base).ptr;
+  out.append(digits, end);
+}
+
+// Two chunks rather than one, so a client's decoder must join them.
+void append_chunked(std::string& out, std::string_view body) {
+  std::size_t first = body.size() / 2;
+  for (std::string_view chunk : {body.substr(0, first), body.substr(first)}) {
+    if (chunk.empty()) continue;
+    append_number(out, chunk.size(), 16);
+    out += "\r\n";
+    out += chunk;
+    out += "\r\n";
+  }
+  out += "0\r\n\r\n";
+}
 
 constexpr std::uint64_t listener_id = 0;
 constexpr std::uint64_t wake_id = UINT64_MAX;
@@ -36,6 +114,185 @@ void add_to_epoll(int epoll, int fd, std::uint64_t id, std::uint32_t events) {
 }
 
 }  // namespace
+
+unique_fd listen_on_loopback(std::string_view address) {
+  socket_address where = parse_loopback(address);
+  unique_fd fd(::socket(where.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) throw_errno("socket");
+  int on = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&where.storage), where.length) != 0) {
+    throw_errno(("cannot listen on " + std::string(address)).c_str());
+  }
+  if (::listen(fd.get(), SOMAXCONN) != 0) throw_errno("listen");
+  return fd;
+}
+
+std::string local_address(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) throw_errno("getsockname");
+  char host[INET6_ADDRSTRLEN] = {};
+  if (storage.ss_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  }
+  auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
+  ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+  return std::string(host) + ":" + std::to_string(ntohs(v4->sin_port));
+}
+
+std::uint64_t raise_descriptor_limit() noexcept {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised{limit.rlim_max, limit.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
+void request_reader::reallocate(std::size_t capacity) {
+  auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+  if (size_ > 0) std::memcpy(bigger.get(), buffer_.get(), size_);
+  buffer_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
+std::span<char> request_reader::space() {
+  std::size_t limit = http::max_head_bytes + max_body_ + min_space;
+  std::size_t wanted = size_ + min_space;
+  if (head_bytes_ > 0 && body_kind_ == http::body_kind::length) {
+    wanted = std::max(wanted, head_bytes_ + body_length_);
+  }
+  wanted = std::min(wanted, limit);
+  if (capacity_ < wanted) reallocate(std::max(wanted, std::min(capacity_ * 2, limit)));
+  return {buffer_.get() + size_, capacity_ - size_};
+}
+
+http::parse_status request_reader::fail(http::parse_status status, std::string_view reason) noexcept {
+  error_ = reason;
+  return status;
+}
+
+http::parse_status request_reader::read_head() {
+  http::request_head head;
+  auto r = http::parse_request_head({buffer_.get(), size_}, head, headers_, scanned_);
+  if (r.status == http::parse_status::incomplete) scanned_ = size_;
+  if (r.status != http::parse_status::complete) return fail(r.status, r.reason);
+  body_kind_ = http::request_body_kind(head);
+  if (body_kind_ == http::body_kind::length) {
+    if (*head.body.content_length > max_body_) {
+      return fail(http::parse_status::too_large, "request body too large");
+    }
+    body_length_ = static_cast<std::size_t>(*head.body.content_length);
+  }
+  head_bytes_ = r.consumed;
+  body_end_ = raw_next_ = head_bytes_;
+  expects_continue_ = body_kind_ != http::body_kind::none &&
+                      http::iequals(http::find_header(head.headers, "Expect"), "100-continue");
+  chunked_ = {};
+  return http::parse_status::complete;
+}
+
+http::parse_status request_reader::read_chunked_body() {
+  if (chunked_.done()) return http::parse_status::complete;
+  if (raw_next_ == size_) return http::parse_status::incomplete;
+  char* raw = buffer_.get() + raw_next_;
+  auto r = chunked_.decode({raw, size_ - raw_next_});
+  if (r.status == http::parse_status::malformed || r.status == http::parse_status::too_large) {
+    return fail(r.status, r.reason);
+  }
+  // The decoder put the body bytes at the front of what it was given; join them to the body.
+  std::memmove(buffer_.get() + body_end_, raw, r.decoded);
+  body_end_ += r.decoded;
+  raw_next_ = r.status == http::parse_status::complete ? raw_next_ + r.consumed : size_;
+  if (body_end_ - head_bytes_ > max_body_) {
+    return fail(http::parse_status::too_large, "request body too large");
+  }
+  return r.status;
+}
+
+http::parse_status request_reader::next(received_request& out) {
+  if (head_bytes_ == 0) {
+    auto status = read_head();
+    if (status != http::parse_status::complete) return status;
+  }
+  std::size_t body_begin = head_bytes_;
+  std::size_t body_end = head_bytes_;
+  if (body_kind_ == http::body_kind::length) {
+    if (size_ - head_bytes_ < body_length_) return http::parse_status::incomplete;
+    body_end = request_end_ = head_bytes_ + body_length_;
+  } else if (body_kind_ == http::body_kind::chunked) {
+    auto status = read_chunked_body();
+    if (status != http::parse_status::complete) return status;
+    body_end = body_end_;
+    request_end_ = raw_next_;
+  } else {
+    request_end_ = head_bytes_;
+  }
+  expects_continue_ = false;
+  // Parsed again for views into the buffer as it is now (it may have moved since the head came).
+  http::request_head head;
+  http::parse_request_head({buffer_.get(), head_bytes_}, head, headers_);
+  out.method = head.method;
+  out.target = head.target;
+  out.headers = head.headers;
+  out.keep_alive = head.body.keep_alive;
+  out.body = {buffer_.get() + body_begin, body_end - body_begin};
+  return http::parse_status::complete;
+}
+
+void request_reader::consume() {
+  std::size_t left = size_ - request_end_;
+  if (left > 0) std::memmove(buffer_.get(), buffer_.get() + request_end_, left);
+  size_ = left;
+  scanned_ = head_bytes_ = request_end_ = 0;
+  if (capacity_ > idle_capacity_limit && size_ < min_space) reallocate(min_space);
+}
+
+std::string_view reason_phrase(int status) noexcept {
+  switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 410: return "Gone";
+    case 413: return "Content Too Large";
+    case 500: return "Internal Server Error";
+    default: return "Unknown";
+  }
+}
+
+bool append_answer(std::string& out, int status, std::string_view header_lines,
+                   std::string_view body, answer_shape shape) {
+  const wire_faults& faults = shape.faults;
+  // Without Content-Length an HTTP/1.0 body is delimited by the close itself.
+  bool close = shape.close || faults.close_after || faults.http10;
+  out += faults.http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_number(out, static_cast<std::size_t>(status), 10);
+  out += ' ';
+  out += reason_phrase(status);
+  out += "\r\n";
+  out += header_lines;
+  if (close && !faults.http10) out += "Connection: close\r\n";
+  if (faults.http10) {
+    out += "\r\n";
+    out += body;
+  } else if (faults.chunked) {
+    out += "Transfer-Encoding: chunked\r\n\r\n";
+    append_chunked(out, body);
+  } else {
+    out += "Content-Length: ";
+    append_number(out, body.size(), 10);
+    out += "\r\n\r\n";
+    out += body;
+  }
+  return close;
+}
 
 struct http_loop::connection {
   connection(std::uint64_t id_, unique_fd fd_) : id(id_), fd(std::move(fd_)) {}

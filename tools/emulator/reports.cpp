@@ -1,10 +1,13 @@
-#include "invocation_report.hpp"
+#include "reports.hpp"
+
+#include <unistd.h>
 
 #include <lambda/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace lambda::emulator {
 namespace {
@@ -36,6 +39,9 @@ std::string error_json(std::string_view type, std::string_view message) {
   json::writer(out).begin_object().key("errorMessage").value(message).key("errorType").value(type).end_object();
   return out;
 }
+
+constexpr auto redraw_every = std::chrono::milliseconds(200);
+constexpr auto shown_after = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -128,6 +134,25 @@ std::string run_stats::summary(std::chrono::steady_clock::duration wall) const {
                     percentile(50), percentile(90), percentile(99),
                     seconds > 0 ? static_cast<double>(invocations_) / seconds : 0.0, seconds);
   return out + std::string(text, static_cast<std::size_t>(n));
+}
+
+progress_line::progress_line(std::size_t total) : total_(total), shown_(isatty(STDERR_FILENO) == 1) {}
+
+void progress_line::update(std::size_t done, std::chrono::steady_clock::time_point started) {
+  auto now = std::chrono::steady_clock::now();
+  if (!shown_ || now - started < shown_after || now - last_ < redraw_every) return;
+  last_ = now;
+  drawn_ = true;
+  std::fprintf(stderr, "\r\033[Klambda-emulator: %zu/%zu invocations", done, total_);
+  std::fflush(stderr);
+}
+
+void progress_line::clear() {
+  if (std::exchange(drawn_, false)) std::fputs("\r\033[K", stderr);
+}
+
+std::chrono::milliseconds progress_line::poll_interval() const {
+  return shown_ ? redraw_every : std::chrono::milliseconds(-1);
 }
 
 }  // namespace lambda::emulator
