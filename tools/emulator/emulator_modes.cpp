@@ -70,7 +70,6 @@ std::string exit_error_message(const exit_status& status) {
 }
 
 constexpr std::string_view invoke_path = "/2015-03-31/functions/function/invocations";
-constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 
 using std::chrono::steady_clock;
 
@@ -155,7 +154,7 @@ class invoke_endpoint : private http_handler {
   invoke_endpoint(std::string_view address, runtime_api_server& server);
   ~invoke_endpoint() override;
 
-  const std::string& address() const noexcept { return address_; }
+  const std::string& address() const noexcept { return loop_->address(); }
   // Answers the invoker waiting for `done` (any thread).
   void finished(const invocation& done);
   // From now on, invokes are answered at once with this failure instead of being queued.
@@ -177,7 +176,6 @@ class invoke_endpoint : private http_handler {
   std::optional<invocation> refusal_;  // a failed invocation to answer with, once refusing
   std::unordered_map<std::string, std::uint64_t> waiting_;  // request id → invoker's connection
   std::vector<invocation> ready_;
-  std::string address_;
   std::unique_ptr<http_loop> loop_;
 };
 
@@ -321,10 +319,8 @@ void emulator_session::print_summary(const run_stats& stats, std::chrono::steady
 
 invoke_endpoint::invoke_endpoint(std::string_view address, runtime_api_server& server)
     : server_(server) {
-  unique_fd listener = listen_on_loopback(address);
-  address_ = local_address(listener.get());
   http_handler& handler = *this;
-  loop_ = std::make_unique<http_loop>(std::move(listener), handler, mutex_);
+  loop_ = std::make_unique<http_loop>(address, handler, mutex_);
   loop_->start();
 }
 
@@ -359,12 +355,12 @@ bool invoke_endpoint::wait_answered(std::chrono::milliseconds timeout) {
 void invoke_endpoint::on_request(std::uint64_t connection, const received_request& request) {
   std::string_view path = request.target.substr(0, request.target.find('?'));
   if (path != invoke_path) {
-    return loop_->answer(connection, 404, json_type,
+    return loop_->answer(connection, 404, json_content_type,
                          R"({"errorMessage":"Invoke with POST )" + std::string(invoke_path) + R"(","errorType":"NotFound"})",
                          {});
   }
   if (request.method != "POST") {
-    return loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_type),
+    return loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_content_type),
                          R"({"errorMessage":"Use POST","errorType":"MethodNotAllowed"})", {});
   }
   if (refusal_) {

@@ -70,8 +70,9 @@ socket_address parse_loopback(std::string_view address) {
 }
 
 constexpr std::size_t min_space = 4096;
-// Bigger buffers are given back once their request is done, so idle connections stay small.
-constexpr std::size_t idle_capacity_limit = 64 * 1024;
+// Buffers that grew bigger than this for one request or answer are given back once it is done,
+// so idle connections stay small.
+constexpr std::size_t idle_buffer_limit = 64 * 1024;
 
 void append_number(std::string& out, std::size_t value, int base) {
   char digits[32];
@@ -99,10 +100,6 @@ constexpr auto dribble_pace = std::chrono::milliseconds(1);
 // Out of descriptors, the listener rests this long unless a connection closes first: armed, it
 // would wake the loop at once for a connection it cannot take.
 constexpr auto accept_retry = std::chrono::milliseconds(100);
-// Answers bigger than this give their buffer back once sent: idle connections stay small.
-constexpr std::size_t kept_output_capacity = 64 * 1024;
-
-constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 
 void add_to_epoll(int epoll, int fd, std::uint64_t id, std::uint32_t events) {
   epoll_event ev{};
@@ -113,8 +110,8 @@ void add_to_epoll(int epoll, int fd, std::uint64_t id, std::uint32_t events) {
   }
 }
 
-}  // namespace
-
+// Nothing the emulator serves is meant to be reachable from another machine: it listens on
+// loopback addresses only.
 unique_fd listen_on_loopback(std::string_view address) {
   socket_address where = parse_loopback(address);
   unique_fd fd(::socket(where.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -142,6 +139,8 @@ std::string local_address(int fd) {
   ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
   return std::string(host) + ":" + std::to_string(ntohs(v4->sin_port));
 }
+
+}  // namespace
 
 std::uint64_t raise_descriptor_limit() noexcept {
   rlimit limit{};
@@ -249,7 +248,7 @@ void request_reader::consume() {
   if (left > 0) std::memmove(buffer_.get(), buffer_.get() + request_end_, left);
   size_ = left;
   scanned_ = head_bytes_ = request_end_ = 0;
-  if (capacity_ > idle_capacity_limit && size_ < min_space) reallocate(min_space);
+  if (capacity_ > idle_buffer_limit && size_ < min_space) reallocate(min_space);
 }
 
 std::string_view reason_phrase(int status) noexcept {
@@ -313,8 +312,9 @@ struct http_loop::connection {
   bool closing = false;
 };
 
-http_loop::http_loop(unique_fd listener, http_handler& handler, std::mutex& mutex)
-    : listener_(std::move(listener)),
+http_loop::http_loop(std::string_view address, http_handler& handler, std::mutex& mutex)
+    : listener_(listen_on_loopback(address)),
+      address_(local_address(listener_.get())),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       handler_(handler),
@@ -459,7 +459,7 @@ void http_loop::serve_requests(connection& c) {
     if (status != http::parse_status::complete) {
       bool too_large = status == http::parse_status::too_large;
       c.close_after_answer = true;
-      answer(c.id, too_large ? 413 : 400, json_type,
+      answer(c.id, too_large ? 413 : 400, json_content_type,
              too_large ? R"({"errorMessage":"Request too large","errorType":"RequestTooLarge"})"
                        : R"({"errorMessage":"Malformed HTTP request","errorType":"BadRequest"})",
              {});
@@ -508,7 +508,7 @@ void http_loop::flush(connection& c) {
     return mark_closed(c);
   }
   c.sent = 0;
-  if (c.out.capacity() > kept_output_capacity) std::string().swap(c.out);
+  if (c.out.capacity() > idle_buffer_limit) std::string().swap(c.out);
   c.out.clear();
   watch_writable(c, false);
   if (c.close_when_flushed) mark_closed(c);

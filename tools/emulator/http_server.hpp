@@ -41,16 +41,8 @@ struct wire_faults {
   }
 };
 
-// Nothing the emulator serves is meant to be reachable from another machine: it listens on
-// loopback addresses only.
-//
-// Listens on `address`: "127.0.0.1:9000", "[::1]:9000", or a port 0 for an ephemeral one. The
-// socket is non-blocking. Throws std::invalid_argument for a malformed or non-loopback address
-// and std::system_error when the socket cannot be bound.
-unique_fd listen_on_loopback(std::string_view address);
-
-// "127.0.0.1:PORT" (or "[::1]:PORT") for a bound socket.
-std::string local_address(int fd);
+// The header line of an answer with a JSON body.
+inline constexpr std::string_view json_content_type = "Content-Type: application/json\r\n";
 
 // A Runtime API serving 1600 RICs holds 1600 sockets, more than the usual soft limit of 1024
 // descriptors.
@@ -147,13 +139,17 @@ class http_handler {
 
 class http_loop {
  public:
-  // `mutex` guards the handler's state; the loop holds it while it calls the handler, and
-  // guards its own counters with it too.
-  http_loop(unique_fd listener, http_handler& handler, std::mutex& mutex);
+  // Listens on `address`, a loopback one only: "127.0.0.1:9000", "[::1]:9000", or port 0 for an
+  // ephemeral one. Throws std::invalid_argument for a malformed or non-loopback address and
+  // std::system_error when it cannot listen. `mutex` guards the handler's state; the loop holds
+  // it while it calls the handler, and guards its own counters with it too.
+  http_loop(std::string_view address, http_handler& handler, std::mutex& mutex);
   ~http_loop();
   http_loop(const http_loop&) = delete;
   http_loop& operator=(const http_loop&) = delete;
 
+  // "127.0.0.1:PORT" (or "[::1]:PORT"), the port chosen.
+  const std::string& address() const noexcept { return address_; }
   void start();
   void stop() noexcept;
   // Runs a turn soon. Any thread, no lock needed.
@@ -186,6 +182,7 @@ class http_loop {
   void arm_listener(bool on);
 
   unique_fd listener_;
+  std::string address_;
   unique_fd epoll_;
   unique_fd wake_fd_;
   http_handler& handler_;

@@ -97,7 +97,6 @@ std::string timed_out_message(std::chrono::milliseconds timeout) {
   return text;
 }
 
-constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 constexpr std::string_view not_found_body =
     R"({"errorMessage":"Unknown Runtime API call","errorType":"NotFound"})";
 constexpr std::string_view poll_failed_body =
@@ -331,10 +330,8 @@ void invocation_book::fail_unfinished(std::string_view type, std::string_view me
 runtime_api_server::runtime_api_server(server_options options)
     : options_(std::move(options)),
       book_({options_.timeout, options_.managed_instances, options_.max_running, options_.keep_posts}) {
-  unique_fd listener = listen_on_loopback("127.0.0.1:0");
-  address_ = local_address(listener.get());
   http_handler& handler = *this;
-  loop_ = std::make_unique<http_loop>(std::move(listener), handler, mutex_);
+  loop_ = std::make_unique<http_loop>("127.0.0.1:0", handler, mutex_);
   loop_->start();
 }
 
@@ -463,7 +460,7 @@ void runtime_api_server::on_request(std::uint64_t connection, const received_req
       ++init_errors_;
       return on_post(connection, post_kind::init_error, {}, request);
     case runtime_call::unknown:
-      return loop_->answer(connection, 404, json_type, not_found_body, faults_);
+      return loop_->answer(connection, 404, json_content_type, not_found_body, faults_);
   }
 }
 
@@ -481,7 +478,7 @@ void runtime_api_server::on_post(std::uint64_t connection, post_kind kind,
   p.connection = connection;
   p.at = now();
   reply r = book_.on_post(std::move(p));
-  loop_->answer(connection, r.status, json_type, r.body, faults_);
+  loop_->answer(connection, r.status, json_content_type, r.body, faults_);
 }
 
 void runtime_api_server::on_closed(std::uint64_t connection) { book_.unpark(connection); }
@@ -494,7 +491,7 @@ void runtime_api_server::deliver(const delivery& d) {
       return loop_->answer(d.connection, 200, headers_, d.ev->payload, faults_ | d.ev->wire);
     case delivery::action::close: return loop_->close(d.connection);
     case delivery::action::fail:
-      return loop_->answer(d.connection, d.status, json_type, poll_failed_body, faults_);
+      return loop_->answer(d.connection, d.status, json_content_type, poll_failed_body, faults_);
   }
 }
 

@@ -259,7 +259,7 @@ class runtime_api_server : private http_handler {
   runtime_api_server& operator=(const runtime_api_server&) = delete;
 
   // "127.0.0.1:PORT": the value for AWS_LAMBDA_RUNTIME_API.
-  const std::string& address() const noexcept { return address_; }
+  const std::string& address() const noexcept { return loop_->address(); }
 
   // Queues an event for the next free poll (FIFO) and returns its request id. Throws
   // std::invalid_argument for a request id already used or holding CR, LF or NUL.
@@ -311,7 +311,6 @@ class runtime_api_server : private http_handler {
   std::uint64_t init_errors_ = 0;
   std::unordered_map<std::uint64_t, std::uint64_t> requests_per_connection_;
   std::string headers_;  // reused for each /next answer's head
-  std::string address_;
   std::unique_ptr<http_loop> loop_;
 };
 
