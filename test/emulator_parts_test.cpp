@@ -8,10 +8,9 @@
 
 #include <lambda/json.hpp>
 
-#include "../tools/emulator/cli_options.hpp"
-#include "../tools/emulator/event_lines.hpp"
-#include "../tools/emulator/invocation_report.hpp"
-#include "../tools/emulator/lambda_environment.hpp"
+#include "../tools/emulator/command_line.hpp"
+#include "../tools/emulator/emulator_modes.hpp"
+#include "../tools/emulator/reports.hpp"
 
 namespace lambda::emulator {
 namespace {
@@ -159,6 +158,17 @@ TEST(InvocationReport, ShowsErrorsWithTheTypeThePlatformWouldKeep) {
   EXPECT_EQ(report_line(answered(post_kind::error, body, "Function.ValidationError"), 2),
             R"({"line":2,"requestId":"req-1","status":"error","durationMs":1.5,)"
             R"("errorType":"Function.ValidationError","errorMessage":"no \"name\""})");
+}
+
+// The platform's rule: the whole value matches (Runtime|Function)\.[A-Z][a-zA-Z]+
+TEST(InvocationReport, KeepsOnlyErrorTypesThePlatformKeeps) {
+  for (std::string type : {"Function.Ab", "Runtime.ExitError", "Function.ValidationError"}) {
+    EXPECT_EQ(outcome_of(answered(post_kind::error, "{}", type)).error_type, type);
+  }
+  for (std::string type : {"Function.E", "Runtime.A", "Function.Foo2", "function.Foo", "Function.",
+                           "Other.Foo", "Runtime.Foo ", " Runtime.Foo", "Runtime.Fo-o"}) {
+    EXPECT_EQ(outcome_of(answered(post_kind::error, "{}", type)).error_type, "Runtime.Unknown") << type;
+  }
 }
 
 TEST(InvocationReport, TimeoutsAndUndeliveredFailures) {

@@ -6,11 +6,8 @@
 #include <set>
 #include <string>
 
-#include "../tools/emulator/http_answer.hpp"
-#include "../tools/emulator/ids.hpp"
-#include "../tools/emulator/invocation_book.hpp"
-#include "../tools/emulator/request_reader.hpp"
-#include "../tools/emulator/runtime_api_route.hpp"
+#include "../tools/emulator/http_server.hpp"
+#include "../tools/emulator/runtime_api_server.hpp"
 #include "support/guarded_bytes.hpp"
 
 namespace lambda::emulator {

@@ -1,16 +1,21 @@
 // The Runtime API server, driven over real sockets by a raw client.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "../tools/emulator/descriptor_limit.hpp"
+#include "../tools/emulator/http_server.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 #include "support/raw_http_client.hpp"
 
@@ -548,6 +553,81 @@ TEST(RuntimeApiServer, AtMostMaxRunningInvocationsRunAtOnce) {
   auto second = b.read_answer();
   ASSERT_TRUE(second);
   EXPECT_EQ(second->body, "2");
+}
+
+std::chrono::nanoseconds process_cpu_time() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
+// Lowers the soft RLIMIT_NOFILE so that only `spare` more descriptors can be opened, and puts
+// the old limit back when it goes.
+class descriptor_limit_lowered {
+ public:
+  explicit descriptor_limit_lowered(rlim_t spare) {
+    ::getrlimit(RLIMIT_NOFILE, &old_);
+    int highest = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      highest = std::max(highest, std::stoi(entry.path().filename().string()));
+    }
+    rlimit lowered = old_;
+    lowered.rlim_cur = static_cast<rlim_t>(highest) + 1 + spare;
+    ::setrlimit(RLIMIT_NOFILE, &lowered);
+  }
+  ~descriptor_limit_lowered() { ::setrlimit(RLIMIT_NOFILE, &old_); }
+
+ private:
+  rlimit old_{};
+};
+
+TEST(RuntimeApiServer, RestsInsteadOfSpinningWhenOutOfDescriptors) {
+  runtime_api_server server;
+  // Freed once every descriptor is taken, for one more client if the server has none waiting.
+  int reserve = ::dup(STDERR_FILENO);
+  ASSERT_GE(reserve, 0);
+  std::vector<std::unique_ptr<raw_http_client>> clients;
+  descriptor_limit_lowered limit(40);
+  auto connect = [&] {
+    try {
+      clients.push_back(std::make_unique<raw_http_client>(server.address()));
+    } catch (const std::runtime_error&) {
+      return false;
+    }
+    clients.back()->send(get_next_request());
+    return true;
+  };
+  while (clients.size() < 1000 && connect()) {
+  }
+  ASSERT_LT(clients.size(), 1000u);
+  // Every descriptor is taken; the server needs a connection waiting in its backlog too.
+  if (server.stats().connections_accepted == clients.size()) {
+    ::close(std::exchange(reserve, -1));
+    ASSERT_TRUE(connect());
+  }
+  std::uint64_t accepted = server.stats().connections_accepted;
+  ASSERT_LT(accepted, clients.size());
+  ASSERT_GT(accepted, 0u);
+
+  // Nothing else runs in this process now: its CPU time is what the server's thread spends.
+  constexpr auto window = 500ms;
+  auto cpu_before = process_cpu_time();
+  std::this_thread::sleep_for(window);
+  auto cpu_used = process_cpu_time() - cpu_before;
+  RecordProperty("cpu_us_in_window", static_cast<int>(cpu_used.count() / 1000));
+  EXPECT_LT(cpu_used, window / 10) << "the server spun on EMFILE for "
+                                   << std::chrono::duration_cast<std::chrono::milliseconds>(cpu_used).count()
+                                   << " ms of CPU time in " << window.count() << " ms";
+
+  // A connection that closes frees a descriptor: a waiting client is accepted and served.
+  clients.front().reset();
+  EXPECT_TRUE(server.wait_until(
+      [&](const server_stats& s) {
+        return s.connections_accepted > accepted && s.polls_parked == s.connections_open;
+      },
+      wait));
+  clients.clear();
+  if (reserve >= 0) ::close(reserve);
 }
 
 TEST(RuntimeApiServer, HoldsSeventeenHundredParkedPolls) {

@@ -1,12 +1,22 @@
-// The emulator's two ways to run a bootstrap. Each returns the process exit status.
+// The emulator's two ways to run a bootstrap, each with the Lambda environment, a Runtime API
+// server, and SIGINT/SIGTERM read as events. Batch mode invokes it once per event line; serve
+// mode exposes AWS's emulator's invoke endpoint. Each returns the process exit status.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
-#include "cli_options.hpp"
-#include "event_lines.hpp"
+#include "command_line.hpp"
 
 namespace lambda::emulator {
+
+// The environment a bootstrap finds on Lambda, rebuilt for a local run. `inherited`
+// ("NAME=value" strings, e.g. from environ) passes through, so the function can
+// use the caller's credentials and region, except the variables the platform owns: those are
+// set from `options` (AWS_LAMBDA_MAX_CONCURRENCY only on Managed Instances).
+std::vector<std::string> lambda_environment(const cli_options& options, std::string_view runtime_api,
+                                            const std::vector<std::string>& inherited);
 
 // Invokes the bootstrap once per event (times --repeat), at most in_flight_limit() at once;
 // answers go to stdout in input order, the summary to stderr.

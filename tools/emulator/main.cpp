@@ -5,10 +5,9 @@
 #include <iostream>
 #include <system_error>
 
-#include "cli_options.hpp"
-#include "descriptor_limit.hpp"
+#include "command_line.hpp"
 #include "emulator_modes.hpp"
-#include "event_lines.hpp"
+#include "http_server.hpp"
 
 namespace {
 

@@ -1,6 +1,8 @@
 // A local Lambda Runtime API on 127.0.0.1 (an ephemeral port), for tests and for the emulator:
 // queue events, let a runtime poll them, and see exactly what it answered. Faults can be
-// scripted per event or from now on. Every member is thread-safe; waits never sleep blindly.
+// scripted per event or from now on. Every member of the server is thread-safe; waits never
+// sleep blindly. The invocation book beneath it holds the Runtime API's rules, free of sockets
+// and threads.
 //
 //   lambda::emulator::runtime_api_server server;
 //   std::string id = server.enqueue({.payload = R"({"name":"ada"})"});
@@ -12,21 +14,224 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
-#include "event.hpp"
-#include "http_loop.hpp"
-#include "invocation_book.hpp"
-#include "records.hpp"
+#include "http_server.hpp"
 
 namespace lambda::emulator {
+
+// What the server hands a runtime on /next, and the faults a test can script for it.
+enum class deadline_style {
+  from_timeout,  // delivery time + timeout, as the platform does
+  far_future,    // the last millisecond of year 9999, as RIE's Managed Instances mode sends
+  absent,        // no Lambda-Runtime-Deadline-Ms header
+};
+
+struct event {
+  std::string payload{};
+  std::string request_id{};              // empty: a fresh unique id
+  std::chrono::milliseconds timeout{0};  // 0: the server's default
+  deadline_style deadline = deadline_style::from_timeout;
+  std::string function_arn{};            // empty: the server's
+  // Each of these headers is sent only when its value is non-empty.
+  std::string trace_id{};
+  std::string tenant_id{};
+  std::string invocation_id{};
+  std::string client_context{};
+  std::string cognito_identity{};
+  std::optional<std::string> content_type = std::string("application/json");  // nullopt: none
+  std::string extra_headers{};           // raw "Name: value\r\n" lines added to the /next answer
+
+  wire_faults wire{};    // how this event's /next answer is written
+  int drop_polls = 0;    // this many polls that would receive it are closed before any byte
+  int post_status = 0;   // non-zero: its first answer gets this status instead of the normal one
+};
+
+// What the server remembers: each POST a runtime made, each invocation's fate, and counters.
+enum class post_kind { response, error, init_error };
+
+// One POST from the runtime, with the status the server answered it with.
+struct post {
+  post_kind kind = post_kind::response;
+  std::string request_id;     // empty for init errors
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::string error_type;     // Lambda-Runtime-Function-Error-Type
+  std::string invocation_id;  // Lambda-Runtime-Invocation-Id, as echoed
+  std::string user_agent;
+  std::uint64_t connection = 0;  // which connection it came on (ids count from 1)
+  std::uint64_t order = 0;       // arrival order among all POSTs, from 1
+  time_point at;
+};
+
+enum class invocation_state {
+  queued,     // waiting for a poll
+  running,    // handed to a poll, not answered yet
+  answered,   // a /response or /error finished it
+  timed_out,  // its deadline passed first (only when deadlines are enforced)
+  failed,     // the server gave up on it, e.g. because the bootstrap died
+};
+
+struct invocation {
+  std::string request_id;
+  invocation_state state = invocation_state::queued;
+  std::uint64_t connection = 0;  // the connection of the poll that received it
+  std::int64_t deadline_ms = 0;  // as sent; 0 when no deadline was sent
+  time_point queued_at, delivered_at, finished_at;
+  std::optional<post> answer;    // the POST that finished it
+  std::string failure_type;      // timed_out and failed: e.g. "Sandbox.Timedout"
+  std::string failure_message;
+
+  bool finished() const noexcept {
+    return state != invocation_state::queued && state != invocation_state::running;
+  }
+};
+
+struct server_stats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_open = 0;
+  std::uint64_t polls_parked = 0;
+  std::uint64_t polls_parked_peak = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t posts = 0;
+  std::uint64_t init_errors = 0;
+  std::map<std::uint64_t, std::uint64_t> requests_per_connection;  // by connection id
+  std::uint64_t queued = 0;    // events waiting for a poll
+  std::uint64_t running = 0;
+  std::uint64_t finished = 0;
+};
+
+// Which Runtime API call a request line names.
+enum class runtime_call { next, response, error, init_error, unknown };
+
+struct route {
+  runtime_call call = runtime_call::unknown;
+  std::string_view request_id;  // response and error: a view into the target
+};
+
+route route_request(std::string_view method, std::string_view target) noexcept;
+
+// A random UUID (version 4), the shape of request ids and invocation ids.
+std::string new_uuid();
+// An X-Ray trace header: "Root=1-<epoch seconds, hex>-<96 random bits>;Parent=<64 bits>;Sampled=0".
+std::string new_trace_id();
+
+struct book_options {
+  std::chrono::milliseconds timeout{3000};  // for events that do not set their own
+  // Lambda Managed Instances: an invocation past its deadline times out and its late answer gets
+  // 410; /error bodies over 1 MiB get 413.
+  bool managed_instances = false;
+  std::size_t max_running = 0;  // 0: as many as there are polls
+  // Remember every POST for posts(). Off (long emulator runs), only the POSTs that finished no
+  // invocation are kept: init errors and rejected answers.
+  bool keep_posts = true;
+};
+
+// What the server must do with one parked poll.
+struct delivery {
+  enum class action { send_event, close, fail };
+  action what = action::send_event;
+  std::uint64_t connection = 0;
+  const event* ev = nullptr;    // send_event
+  std::string_view request_id{};  // send_event
+  std::int64_t deadline_ms = 0; // send_event; 0: send no deadline
+  int status = 0;               // fail
+};
+
+// Lets the map of entries be searched with a string_view, without building a string.
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+struct reply {
+  int status = 0;
+  std::string_view body;  // static JSON
+};
+
+// The Runtime API's bookkeeping: queued events, parked polls, who got what, which answers are
+// accepted, deadlines. The server calls it under its lock.
+class invocation_book {
+ public:
+  explicit invocation_book(book_options options) : options_(options) {}
+
+  // Returns the request id. Throws std::invalid_argument for a request id already queued, or
+  // one holding CR, LF or NUL (it would break the answer's head).
+  std::string enqueue(event e, time_point now);
+  // The invocation's record, or nullptr if there is none (never queued, or forgotten).
+  const invocation* find(std::string_view request_id) const;
+  // Drops a finished invocation's record, so long runs do not accumulate them; of a timed-out
+  // one only the payload, since its late answer must still be told 410.
+  void forget(std::string_view request_id);
+
+  void park(std::uint64_t connection);
+  void unpark(std::uint64_t connection);  // its connection went away
+
+  // The next thing to do with a parked poll, or nothing when no poll or no event is waiting.
+  std::optional<delivery> next_delivery(time_point now, std::int64_t epoch_ms);
+  // Decides the status of a POST from the runtime and records it (its order and status set).
+  reply on_post(post p);
+
+  void expire(time_point now);
+  std::optional<time_point> next_deadline();
+  // Fails every queued and running invocation, e.g. when the bootstrap died.
+  void fail_unfinished(std::string_view type, std::string_view message, time_point now);
+
+  // Scripted faults for everything from now on.
+  void fail_polls(int status) noexcept { fail_polls_status_ = status; }
+  void force_post_status(int status, int count);
+  void drop_deliveries(int count) noexcept { drops_left_ += count; }
+
+  // Ids of the invocations finished since the last call.
+  std::vector<std::string> take_finished() { return std::exchange(newly_finished_, {}); }
+
+  const std::vector<post>& posts() const noexcept { return posts_; }
+  std::size_t parked() const noexcept { return parked_.size(); }
+  std::size_t queued() const noexcept { return queue_.size(); }
+  std::size_t running() const noexcept { return running_; }
+  std::size_t finished() const noexcept { return finished_; }
+
+ private:
+  struct entry {
+    event ev;
+    invocation record;
+    time_point expires{};  // only when the deadline is enforced
+  };
+  using deadline = std::pair<time_point, std::string>;
+
+  reply decide(post& p);
+  reply decide_init_error();
+  std::optional<int> forced_status(entry* e);
+  void finish(entry& e, invocation_state state, time_point at);
+  std::chrono::milliseconds timeout_of(const event& ev) const noexcept;
+
+  book_options options_;
+  std::unordered_map<std::string, entry, string_hash, std::equal_to<>> entries_;
+  std::deque<entry*> queue_;
+  std::deque<std::uint64_t> parked_;
+  std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
+  std::vector<post> posts_;
+  std::vector<std::string> newly_finished_;
+  std::deque<int> forced_statuses_;
+  std::uint64_t post_count_ = 0;
+  std::size_t running_ = 0;
+  std::size_t finished_ = 0;
+  int fail_polls_status_ = 0;
+  int drops_left_ = 0;
+  bool init_error_seen_ = false;
+};
 
 struct server_options {
   std::chrono::milliseconds timeout{3000};  // deadline = delivery + timeout, unless an event says
@@ -54,7 +259,7 @@ class runtime_api_server : private http_handler {
   runtime_api_server& operator=(const runtime_api_server&) = delete;
 
   // "127.0.0.1:PORT": the value for AWS_LAMBDA_RUNTIME_API.
-  const std::string& address() const noexcept { return address_; }
+  const std::string& address() const noexcept { return loop_->address(); }
 
   // Queues an event for the next free poll (FIFO) and returns its request id. Throws
   // std::invalid_argument for a request id already used or holding CR, LF or NUL.
@@ -106,7 +311,6 @@ class runtime_api_server : private http_handler {
   std::uint64_t init_errors_ = 0;
   std::unordered_map<std::uint64_t, std::uint64_t> requests_per_connection_;
   std::string headers_;  // reused for each /next answer's head
-  std::string address_;
   std::unique_ptr<http_loop> loop_;
 };
 

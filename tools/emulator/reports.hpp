@@ -1,5 +1,5 @@
-// How the emulator tells its user about an invocation: a JSON line on stdout, the answer an
-// invoker gets in serve mode, and the run's summary.
+// What the emulator tells its user: how each invocation ended (a JSON line on stdout, the answer
+// an invoker gets in serve mode), the run's summary, and a live progress line.
 #pragma once
 
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "records.hpp"
+#include "runtime_api_server.hpp"
 
 namespace lambda::emulator {
 
@@ -50,6 +50,25 @@ class run_stats {
   std::vector<double> latencies_ms_;
   std::size_t invocations_ = 0;
   std::size_t failures_ = 0;
+};
+
+// A live "done/total" line on stderr while a long batch runs, only when stderr is a terminal.
+class progress_line {
+ public:
+  explicit progress_line(std::size_t total);
+
+  // Redraws the line, at most every poll_interval() and only once the run is a second old.
+  void update(std::size_t done, std::chrono::steady_clock::time_point started);
+  // Erases the line, so other output starts on a clean one.
+  void clear();
+  // How long the caller may sleep between updates: forever when nothing is shown.
+  std::chrono::milliseconds poll_interval() const;
+
+ private:
+  std::size_t total_;
+  bool shown_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
 };
 
 }  // namespace lambda::emulator

@@ -1,4 +1,6 @@
-#include "cli_options.hpp"
+#include "command_line.hpp"
+
+#include <lambda/json.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -6,6 +8,30 @@
 #include <string_view>
 
 namespace lambda::emulator {
+namespace {
+
+int parse_count(std::string_view option, std::string_view text, int min, int max) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    throw std::invalid_argument(std::string(option) + " wants a whole number from " +
+                                std::to_string(min) + " to " + std::to_string(max) + ", not '" +
+                                std::string(text) + "'");
+  }
+  return value;
+}
+
+std::chrono::milliseconds parse_seconds(std::string_view option, std::string_view text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || !(seconds > 0) || seconds > 86400) {
+    throw std::invalid_argument(std::string(option) + " wants seconds, e.g. 3 or 0.5, not '" +
+                                std::string(text) + "'");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+}
+
+}  // namespace
 
 const char* const usage_text =
     "usage: lambda-emulator [options] -- BOOTSTRAP [ARGS...]\n"
@@ -33,30 +59,6 @@ const char* const usage_text =
     "Exit status: 0 when every invocation succeeded, 1 when one failed or the bootstrap died,\n"
     "2 for bad usage or input.\n";
 
-namespace {
-
-int parse_count(std::string_view option, std::string_view text, int min, int max) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    throw std::invalid_argument(std::string(option) + " wants a whole number from " +
-                                std::to_string(min) + " to " + std::to_string(max) + ", not '" +
-                                std::string(text) + "'");
-  }
-  return value;
-}
-
-std::chrono::milliseconds parse_seconds(std::string_view option, std::string_view text) {
-  double seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec != std::errc() || end != text.data() + text.size() || !(seconds > 0) || seconds > 86400) {
-    throw std::invalid_argument(std::string(option) + " wants seconds, e.g. 3 or 0.5, not '" +
-                                std::string(text) + "'");
-  }
-  return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
-}
-
-}  // namespace
 
 cli_options parse_cli(int argc, const char* const* argv) {
   cli_options options;
@@ -91,6 +93,24 @@ cli_options parse_cli(int argc, const char* const* argv) {
     throw std::invalid_argument("--events is for batch mode; --serve takes invocations over HTTP");
   }
   return options;
+}
+
+event_lines read_event_lines(std::istream& in, std::string_view name) {
+  event_lines out;
+  std::string text;
+  for (std::size_t line = 1; std::getline(in, text); ++line) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.find_first_not_of(" \t") == std::string::npos) continue;
+    auto whole = lambda::json::find(text, "");
+    if (whole) {
+      out.events.push_back({line, std::move(text)});
+      continue;
+    }
+    out.errors.push_back(std::string(name) + ":" + std::to_string(line) + ": not a JSON document (" +
+                         whole.error.reason() + " at column " + std::to_string(whole.error.offset + 1) +
+                         ")");
+  }
+  return out;
 }
 
 }  // namespace lambda::emulator

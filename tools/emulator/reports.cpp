@@ -1,24 +1,28 @@
-#include "invocation_report.hpp"
+#include "reports.hpp"
+
+#include <unistd.h>
 
 #include <lambda/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace lambda::emulator {
 namespace {
 
-// The platform keeps an error type only in this shape: (Runtime|Function).[A-Z][a-zA-Z]+
+// The platform keeps a Lambda-Runtime-Function-Error-Type only when the whole value matches
+// (Runtime|Function)\.[A-Z][a-zA-Z]+ (an upper-case letter, then at least one more letter), and
+// records any other as Runtime.Unknown.
 bool platform_error_type(std::string_view type) {
-  std::string_view rest;
-  if (type.starts_with("Runtime.")) rest = type.substr(8);
-  else if (type.starts_with("Function.")) rest = type.substr(9);
+  std::string_view name;
+  if (type.starts_with("Runtime.")) name = type.substr(8);
+  else if (type.starts_with("Function.")) name = type.substr(9);
   else return false;
-  if (rest.empty() || rest.front() < 'A' || rest.front() > 'Z') return false;
-  return std::all_of(rest.begin(), rest.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-  });
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto letter = [&](char c) { return upper(c) || (c >= 'a' && c <= 'z'); };
+  return name.size() >= 2 && upper(name.front()) && std::all_of(name.begin() + 1, name.end(), letter);
 }
 
 double milliseconds_between(time_point from, time_point to) {
@@ -35,6 +39,9 @@ std::string error_json(std::string_view type, std::string_view message) {
   json::writer(out).begin_object().key("errorMessage").value(message).key("errorType").value(type).end_object();
   return out;
 }
+
+constexpr auto redraw_every = std::chrono::milliseconds(200);
+constexpr auto shown_after = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -127,6 +134,25 @@ std::string run_stats::summary(std::chrono::steady_clock::duration wall) const {
                     percentile(50), percentile(90), percentile(99),
                     seconds > 0 ? static_cast<double>(invocations_) / seconds : 0.0, seconds);
   return out + std::string(text, static_cast<std::size_t>(n));
+}
+
+progress_line::progress_line(std::size_t total) : total_(total), shown_(isatty(STDERR_FILENO) == 1) {}
+
+void progress_line::update(std::size_t done, std::chrono::steady_clock::time_point started) {
+  auto now = std::chrono::steady_clock::now();
+  if (!shown_ || now - started < shown_after || now - last_ < redraw_every) return;
+  last_ = now;
+  drawn_ = true;
+  std::fprintf(stderr, "\r\033[Klambda-emulator: %zu/%zu invocations", done, total_);
+  std::fflush(stderr);
+}
+
+void progress_line::clear() {
+  if (std::exchange(drawn_, false)) std::fputs("\r\033[K", stderr);
+}
+
+std::chrono::milliseconds progress_line::poll_interval() const {
+  return shown_ ? redraw_every : std::chrono::milliseconds(-1);
 }
 
 }  // namespace lambda::emulator

@@ -1,0 +1,486 @@
+#include "emulator_modes.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <lambda/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "child_process.hpp"
+#include "reports.hpp"
+#include "runtime_api_server.hpp"
+
+extern char** environ;
+
+namespace lambda::emulator {
+namespace {
+
+bool owned_by_the_platform(std::string_view entry) {
+  std::string_view name = entry.substr(0, entry.find('='));
+  return name.starts_with("AWS_LAMBDA_") || name.starts_with("LAMBDA_") || name == "_HANDLER" ||
+         name == "_X_AMZN_TRACE_ID";
+}
+
+bool has(const std::vector<std::string>& env, std::string_view name) {
+  return std::any_of(env.begin(), env.end(), [&](const std::string& entry) {
+    return entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=';
+  });
+}
+
+std::string directory_of(std::string_view path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  return slash == 0 ? "/" : std::string(path.substr(0, slash));
+}
+
+// Long enough for a runtime to finish its in-flight work, as Lambda's shutdown phase allows.
+constexpr auto stop_grace = std::chrono::seconds(2);
+
+void signal_event(int fd) {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto ignored = ::write(fd, &one, sizeof one);
+}
+
+std::vector<std::string> inherited_environment() {
+  std::vector<std::string> out;
+  for (char** entry = environ; *entry; ++entry) out.emplace_back(*entry);
+  return out;
+}
+
+// Lambda's words for a runtime that exited: "exit status 1", "signal: segmentation fault".
+std::string exit_error_message(const exit_status& status) {
+  if (status.signal == 0) return "Runtime exited with error: exit status " + std::to_string(status.code);
+  return "Runtime exited with error: " + status.describe();
+}
+
+constexpr std::string_view invoke_path = "/2015-03-31/functions/function/invocations";
+
+using std::chrono::steady_clock;
+
+event event_for(const event_line& line) {
+  event e;
+  e.payload = line.json;
+  e.trace_id = new_trace_id();
+  e.invocation_id = new_uuid();
+  return e;
+}
+
+// How long the last answers get to reach their invokers before the emulator exits.
+constexpr auto answer_grace = std::chrono::seconds(2);
+
+// SIGINT and SIGTERM as readable events: blocked for the whole process (so construct this
+// before any thread starts; threads inherit the mask) and read from a signalfd instead.
+class termination_signals {
+ public:
+  termination_signals();
+  int fd() const noexcept { return fd_.get(); }
+  // Consumes the pending signal; true if there was one.
+  bool take() noexcept;
+
+ private:
+  unique_fd fd_;
+};
+
+// What both modes share: a Runtime API server, the bootstrap started against it with the Lambda
+// environment, and one place to wait for whatever happens next.
+class emulator_session {
+ public:
+  // Starts the server and the bootstrap. Blocks SIGINT and SIGTERM for the process: construct it
+  // before any other thread. Throws std::system_error when the bootstrap cannot be started.
+  // wait() returns once `wake_every` invocations have finished, or when none is left queued or
+  // running (besides the other reasons below).
+  emulator_session(const cli_options& options, std::size_t wake_every);
+  ~emulator_session();
+
+  runtime_api_server& server() noexcept { return *server_; }
+
+  // Returns when invocations finished (see above), the bootstrap exited, SIGINT/SIGTERM
+  // arrived, or `timeout` passed (a negative one never does).
+  void wait(std::chrono::milliseconds timeout);
+  std::vector<invocation> take_finished();
+  bool interrupted() const noexcept { return interrupted_; }
+  std::optional<exit_status> bootstrap_exit() const { return child_->status(); }
+
+  // After the bootstrap exited on its own: how its unfinished invocations fail (its init error,
+  // if it posted one, else Runtime.ExitError), and a sentence for the summary.
+  struct bootstrap_failure {
+    std::string error_type;
+    std::string message;
+    std::string summary;
+  };
+  bootstrap_failure describe_bootstrap_exit() const;
+  // How the bootstrap ended, and whether it died (exited on its own, not at our SIGTERM nor at
+  // a SIGINT/SIGTERM the emulator was sent too). Still running, it is sent SIGTERM, then
+  // SIGKILL if it outlives a grace period.
+  std::pair<exit_status, bool> end_bootstrap();
+  static std::string describe_end(const exit_status& bootstrap, bool died);
+  // To stderr: counts, latencies, throughput, late answers, CPU time used, `ending`.
+  void print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,
+                     const exit_status& bootstrap, const std::string& ending);
+
+ private:
+  termination_signals signals_;
+  unique_fd wake_;
+  std::mutex mutex_;
+  std::vector<invocation> finished_;
+  bool interrupted_ = false;
+  std::unique_ptr<runtime_api_server> server_;
+  std::unique_ptr<child_process> child_;
+};
+
+// Serve mode's front door: AWS's emulator's invoke endpoint,
+// POST /2015-03-31/functions/function/invocations, on a loopback address. Each request becomes
+// an event for the Runtime API server; its HTTP answer waits until the invocation finishes.
+// Unlike AWS's emulator, invocations that find no free runtime wait in line.
+class invoke_endpoint : private http_handler {
+ public:
+  // Throws std::invalid_argument (not a loopback address) or std::system_error (cannot listen).
+  invoke_endpoint(std::string_view address, runtime_api_server& server);
+  ~invoke_endpoint() override;
+
+  const std::string& address() const noexcept { return loop_->address(); }
+  // Answers the invoker waiting for `done` (any thread).
+  void finished(const invocation& done);
+  // From now on, invokes are answered at once with this failure instead of being queued.
+  void refuse(std::string error_type, std::string message);
+  // How many invokes were queued for the runtime so far.
+  std::size_t invoked();
+  // Whether every queued invoke has had its answer written, within `timeout`.
+  bool wait_answered(std::chrono::milliseconds timeout);
+
+ private:
+  void on_request(std::uint64_t connection, const received_request& request) override;
+  void on_closed(std::uint64_t) override {}
+  std::optional<time_point> on_turn(time_point now) override;
+
+  runtime_api_server& server_;
+  std::mutex mutex_;
+  std::condition_variable answered_;
+  std::size_t invoked_ = 0;
+  std::optional<invocation> refusal_;  // a failed invocation to answer with, once refusing
+  std::unordered_map<std::string, std::uint64_t> waiting_;  // request id → invoker's connection
+  std::vector<invocation> ready_;
+  std::unique_ptr<http_loop> loop_;
+};
+
+}  // namespace
+
+std::vector<std::string> lambda_environment(const cli_options& options, std::string_view runtime_api,
+                                            const std::vector<std::string>& inherited) {
+  std::vector<std::string> env;
+  std::copy_if(inherited.begin(), inherited.end(), std::back_inserter(env),
+               [](const std::string& entry) { return !owned_by_the_platform(entry); });
+  auto set = [&](std::string_view name, std::string_view value) {
+    env.push_back(std::string(name) + "=" + std::string(value));
+  };
+  const std::string& name = options.function_name;
+  std::string format = options.log_format;
+  if (format.empty()) format = options.managed_instances() ? "JSON" : "Text";
+  set("AWS_LAMBDA_RUNTIME_API", runtime_api);
+  set("AWS_LAMBDA_FUNCTION_NAME", name);
+  set("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+  set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(options.memory_mb));
+  set("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + name);
+  set("AWS_LAMBDA_LOG_STREAM_NAME", "local/[$LATEST]emulator");
+  set("AWS_LAMBDA_LOG_FORMAT", format);
+  if (!options.log_level.empty()) set("AWS_LAMBDA_LOG_LEVEL", options.log_level);
+  set("_HANDLER", name);
+  set("LAMBDA_TASK_ROOT", directory_of(options.bootstrap.front()));
+  if (options.managed_instances()) {
+    set("AWS_LAMBDA_INITIALIZATION_TYPE", "lambda-managed-instances");
+    set("AWS_LAMBDA_MAX_CONCURRENCY", std::to_string(options.concurrency));
+  } else {
+    set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+  }
+  if (!has(env, "AWS_REGION")) set("AWS_REGION", "us-east-1");
+  return env;
+}
+
+termination_signals::termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  fd_.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
+}
+
+bool termination_signals::take() noexcept {
+  signalfd_siginfo info;
+  return ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info);
+}
+
+emulator_session::emulator_session(const cli_options& options, std::size_t wake_every)
+    : wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
+  server_options server_setup;
+  server_setup.timeout = options.timeout;
+  // The emulator times invocations out as Managed Instances do in either mode: the invoker gets
+  // "Task timed out", a late answer gets 410.
+  server_setup.managed_instances = true;
+  server_setup.keep_posts = false;
+  server_setup.max_running = options.in_flight_limit();
+  server_setup.function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + options.function_name;
+  server_setup.on_finished = [this, wake_every](const invocation& done, std::size_t unfinished) {
+    std::lock_guard lock(mutex_);
+    finished_.push_back(done);
+    // Each wake-up costs two threads a context switch: batch them, but never leave the main
+    // thread asleep once the server has nothing left to do.
+    if (finished_.size() % wake_every == 0 || unfinished == 0) signal_event(wake_.get());
+  };
+  server_ = std::make_unique<runtime_api_server>(std::move(server_setup));
+  child_options child_setup;
+  child_setup.argv = options.bootstrap;
+  child_setup.env = lambda_environment(options, server_->address(), inherited_environment());
+  child_setup.output = child_output::to_stderr;
+  child_setup.on_exit = [this](const exit_status&) { signal_event(wake_.get()); };
+  child_ = std::make_unique<child_process>(std::move(child_setup));
+}
+
+emulator_session::~emulator_session() {
+  // The child first: its exit callback writes to wake_, and the server's calls back into us.
+  child_.reset();
+  server_.reset();
+}
+
+void emulator_session::wait(std::chrono::milliseconds timeout) {
+  pollfd fds[2] = {{wake_.get(), POLLIN, 0}, {signals_.fd(), POLLIN, 0}};
+  if (::poll(fds, 2, static_cast<int>(timeout.count())) <= 0) return;
+  if (fds[0].revents) {
+    std::uint64_t count;
+    [[maybe_unused]] auto ignored = ::read(wake_.get(), &count, sizeof count);
+  }
+  if (fds[1].revents && signals_.take()) interrupted_ = true;
+}
+
+std::vector<invocation> emulator_session::take_finished() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(finished_, {});
+}
+
+emulator_session::bootstrap_failure emulator_session::describe_bootstrap_exit() const {
+  exit_status status = *child_->status();
+  std::string summary = "bootstrap: " + status.describe();
+  for (const post& p : server_->posts()) {
+    if (p.kind != post_kind::init_error || p.status != 202) continue;
+    auto message = json::find_string(p.body, "/errorMessage");
+    std::string text = message ? *message : p.body;
+    std::string type = p.error_type.empty() ? "Runtime.InitError" : p.error_type;
+    return {type, text, summary + " after an init error: " + type + ": " + text};
+  }
+  return {"Runtime.ExitError", exit_error_message(status), summary};
+}
+
+std::pair<exit_status, bool> emulator_session::end_bootstrap() {
+  if (auto exited = child_->status()) return {*exited, !interrupted_};
+  child_->signal(SIGTERM);
+  if (auto status = child_->wait_exit(stop_grace)) return {*status, false};
+  child_->signal(SIGKILL);
+  return {*child_->wait_exit(std::chrono::hours(1)), false};
+}
+
+std::string emulator_session::describe_end(const exit_status& bootstrap, bool died) {
+  return "bootstrap: " + bootstrap.describe() + (died ? " before it was stopped" : " after SIGTERM");
+}
+
+void emulator_session::print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,
+                                     const exit_status& bootstrap, const std::string& ending) {
+  std::fprintf(stderr, "lambda-emulator: %s", stats.summary(wall).c_str());
+  auto posts = server_->posts();
+  auto late = std::count_if(posts.begin(), posts.end(), [](const post& p) { return p.status == 410; });
+  if (late > 0) {
+    std::fprintf(stderr, "lambda-emulator: %td answer%s came after the timeout and got 410 Gone\n", late,
+                 late == 1 ? "" : "s");
+  }
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  std::fprintf(stderr, "lambda-emulator: CPU time: emulator %.3f ms, bootstrap %.3f ms (start-up included)\n",
+               ms(self.ru_utime) + ms(self.ru_stime), static_cast<double>(bootstrap.cpu_time.count()) / 1e3);
+  std::fprintf(stderr, "lambda-emulator: %s\n", ending.c_str());
+}
+
+invoke_endpoint::invoke_endpoint(std::string_view address, runtime_api_server& server)
+    : server_(server) {
+  http_handler& handler = *this;
+  loop_ = std::make_unique<http_loop>(address, handler, mutex_);
+  loop_->start();
+}
+
+invoke_endpoint::~invoke_endpoint() { loop_->stop(); }
+
+void invoke_endpoint::finished(const invocation& done) {
+  {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(done);
+  }
+  loop_->wake();
+}
+
+void invoke_endpoint::refuse(std::string error_type, std::string message) {
+  std::lock_guard lock(mutex_);
+  refusal_.emplace();
+  refusal_->state = invocation_state::failed;
+  refusal_->failure_type = std::move(error_type);
+  refusal_->failure_message = std::move(message);
+}
+
+std::size_t invoke_endpoint::invoked() {
+  std::lock_guard lock(mutex_);
+  return invoked_;
+}
+
+bool invoke_endpoint::wait_answered(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return answered_.wait_for(lock, timeout, [&] { return waiting_.empty(); });
+}
+
+void invoke_endpoint::on_request(std::uint64_t connection, const received_request& request) {
+  std::string_view path = request.target.substr(0, request.target.find('?'));
+  if (path != invoke_path) {
+    return loop_->answer(connection, 404, json_content_type,
+                         R"({"errorMessage":"Invoke with POST )" + std::string(invoke_path) + R"(","errorType":"NotFound"})",
+                         {});
+  }
+  if (request.method != "POST") {
+    return loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_content_type),
+                         R"({"errorMessage":"Use POST","errorType":"MethodNotAllowed"})", {});
+  }
+  if (refusal_) {
+    invoker_answer refused = invoker_answer_for(*refusal_);
+    return loop_->answer(connection, 200, refused.headers, refused.body, {});
+  }
+  event e;
+  e.payload = request.body;
+  std::string_view trace = request.header("X-Amzn-Trace-Id");
+  e.trace_id = trace.empty() ? new_trace_id() : std::string(trace);
+  e.invocation_id = new_uuid();
+  waiting_.emplace(server_.enqueue(std::move(e)), connection);
+  ++invoked_;
+}
+
+std::optional<time_point> invoke_endpoint::on_turn(time_point) {
+  for (const invocation& done : std::exchange(ready_, {})) {
+    auto it = waiting_.find(done.request_id);
+    if (it == waiting_.end()) continue;
+    invoker_answer answer = invoker_answer_for(done);
+    loop_->answer(it->second, 200, answer.headers, answer.body, {});
+    waiting_.erase(it);
+  }
+  answered_.notify_all();
+  return std::nullopt;
+}
+
+int run_batch(const cli_options& options, const std::vector<event_line>& events) {
+  // The server runs at most in_flight_limit() at once. Queueing further ahead than this thread
+  // is woken (every `batch` answers) lets a runtime's next poll find its event at once.
+  constexpr std::size_t batch = 32;
+  const std::size_t ahead = static_cast<std::size_t>(options.in_flight_limit()) * 2 + 2 * batch;
+  emulator_session session(options, batch);
+  const std::size_t total = events.size() * static_cast<std::size_t>(options.repeat);
+  std::vector<std::optional<std::string>> lines(total);
+  std::unordered_map<std::string, std::size_t> position;  // request id → index in the input
+  std::size_t sent = 0, printed = 0, in_flight = 0;
+  std::optional<std::string> stopped_because;
+  run_stats stats;
+  progress_line progress(total);
+  auto started = steady_clock::now();
+
+  while (printed < total) {
+    for (; !stopped_because && in_flight < ahead && sent < total; ++sent, ++in_flight) {
+      position.emplace(session.server().enqueue(event_for(events[sent % events.size()])), sent);
+    }
+    session.wait(progress.poll_interval());
+    for (const invocation& done : session.take_finished()) {
+      std::size_t at = position.at(done.request_id);
+      lines[at] = report_line(done, events[at % events.size()].line);
+      stats.add(done);
+      --in_flight;
+      session.server().forget(done.request_id);
+    }
+    if (!stopped_because && (session.interrupted() || session.bootstrap_exit())) {
+      emulator_session::bootstrap_failure failure{"Emulator.Interrupted", "the emulator was interrupted",
+                                                  "interrupted"};
+      if (session.bootstrap_exit()) failure = session.describe_bootstrap_exit();
+      session.server().fail_unfinished(failure.error_type, failure.message);
+      stopped_because = failure.summary;
+      for (; sent < total; ++sent) {
+        lines[sent] = not_run_line(events[sent % events.size()].line, failure.error_type, failure.message);
+        stats.add_not_run();
+      }
+    }
+    for (; printed < total && lines[printed]; ++printed) {
+      progress.clear();
+      std::printf("%s\n", lines[printed]->c_str());
+    }
+    std::fflush(stdout);
+    progress.update(printed, started);
+  }
+  auto wall = steady_clock::now() - started;
+  progress.clear();
+  auto [bootstrap, died] = session.end_bootstrap();
+  if (session.interrupted()) stopped_because = "interrupted; " + session.describe_end(bootstrap, died);
+  else if (!stopped_because) stopped_because = session.describe_end(bootstrap, died);
+  session.print_summary(stats, wall, bootstrap, *stopped_because);
+  return stats.all_succeeded() && !died ? 0 : 1;
+}
+
+int run_serve(const cli_options& options) {
+  // Every answer is awaited by an invoker: wake for each.
+  emulator_session session(options, 1);
+  invoke_endpoint endpoint(options.serve, session.server());
+  std::fprintf(stderr,
+               "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n"
+               "lambda-emulator: Ctrl-C stops\n",
+               endpoint.address().c_str());
+  run_stats stats;
+  std::size_t count = 0;
+  auto started = std::chrono::steady_clock::now();
+  std::string stopped_because;
+  bool died = false;
+  for (;;) {
+    session.wait(std::chrono::milliseconds(-1));
+    for (const invocation& done : session.take_finished()) {
+      endpoint.finished(done);
+      stats.add(done);
+      std::printf("%s\n", report_line(done, ++count).c_str());
+      session.server().forget(done.request_id);
+    }
+    std::fflush(stdout);
+    if (session.interrupted()) break;
+    if (!died && session.bootstrap_exit()) {
+      died = true;
+      auto failure = session.describe_bootstrap_exit();
+      // Refusing first: an invoke queued after the failing below would wait for ever.
+      endpoint.refuse(failure.error_type, failure.message);
+      session.server().fail_unfinished(failure.error_type, failure.message);
+      stopped_because = failure.summary;
+    }
+    if (died && count == endpoint.invoked()) break;
+  }
+  endpoint.wait_answered(answer_grace);
+  auto wall = std::chrono::steady_clock::now() - started;
+  auto [bootstrap, bootstrap_died] = session.end_bootstrap();
+  if (!died) stopped_because = session.describe_end(bootstrap, bootstrap_died);
+  session.print_summary(stats, wall, bootstrap, stopped_because);
+  return died || bootstrap_died ? 1 : 0;
+}
+
+}  // namespace lambda::emulator
