@@ -15,7 +15,7 @@
 
 #include <lambda/json.hpp>
 
-#include "../tools/emulator/descriptor_limit.hpp"
+#include "../tools/emulator/http_server.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 #include "support/function_process.hpp"
 

@@ -3,7 +3,7 @@
 #include <signal.h>
 
 #include <map>
-#include <regex>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -268,11 +268,17 @@ TEST_F(runtime, exceptions_of_every_kind_and_returned_failures_become_error_post
   EXPECT_EQ(answer_of(server, platform_type).error_type, "Function.Custom");
 }
 
-// The platform's rule for Lambda-Runtime-Function-Error-Type, written here independently of the
-// runtime's code: a value that does not match is recorded as Runtime.Unknown.
-bool platform_keeps(const std::string& error_type) {
-  static const std::regex rule("(Runtime|Function)\\.[A-Z][a-zA-Z]+");
-  return std::regex_match(error_type, rule);
+// The platform's rule for Lambda-Runtime-Function-Error-Type, (Runtime|Function)\.[A-Z][a-zA-Z]+,
+// written here independently of the runtime's code: a value that does not match is recorded as
+// Runtime.Unknown. (std::regex would do, but trips GCC 12's warnings under the sanitizers.)
+bool platform_keeps(std::string_view error_type) {
+  const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  for (std::string_view prefix : {"Runtime.", "Function."}) {
+    if (!error_type.starts_with(prefix)) continue;
+    const std::string_view name = error_type.substr(prefix.size());
+    return name.size() >= 2 && name[0] >= 'A' && name[0] <= 'Z' && std::all_of(name.begin(), name.end(), letter);
+  }
+  return false;
 }
 
 TEST_F(runtime, every_error_type_header_is_one_the_platform_keeps) {
