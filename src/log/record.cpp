@@ -1,14 +1,17 @@
+// One record from start to end: the buffer it is built in, the invocation tags it carries,
+// and the write(2) that puts it on its descriptor.
 #include <lambda/json.hpp>
 #include <lambda/log.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <new>
 
-#include "log/message.hpp"
-#include "log/names.hpp"
-#include "log/output.hpp"
+#include "log/format.hpp"
+#include "log/settings.hpp"
 #include "log/tags.hpp"
-#include "log/timestamp.hpp"
 
 namespace lambda::log {
 namespace detail {
@@ -117,6 +120,21 @@ void add_field(record_buffer& b, std::string_view key, const argument& value) {
 void finish(record_buffer& b) {
   if (b.style == format::json || b.fields > 0) b.line += '}';
   b.line += '\n';
+}
+
+// Writes all of `line` with one write(2), and more only when the kernel takes part of it:
+// lines up to PIPE_BUF (4096) bytes go into a pipe whole and never interleave with other
+// writers' lines. Retries after EINTR; on any other failure the rest is dropped, as there is
+// nowhere left to report it.
+void write_line(int fd, std::string_view line) noexcept {
+  while (!line.empty()) {
+    const ssize_t written = ::write(fd, line.data(), line.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    line.remove_prefix(static_cast<std::size_t>(written));
+  }
 }
 
 }  // namespace
