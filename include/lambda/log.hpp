@@ -17,7 +17,8 @@
 // A record is written when the object the call returns is destroyed, at the end of the full
 // expression, so fields chain onto the call. A filtered call returns an empty record at the
 // cost of one relaxed atomic load. Logging never throws: a record that cannot get memory is
-// dropped.
+// dropped. Logging works until the process ends: in global destructors, atexit handlers, after
+// exit(), and in thread_local destructors as a thread ends.
 //
 // JSON records (requestId, tenantId, traceId and ric appear inside an invocation only; fields
 // follow the message):

@@ -3,6 +3,7 @@
 #include <lambda/json.hpp>
 #include <lambda/log.hpp>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,7 +25,7 @@ struct record_buffer {
   int fd = 1;
   unsigned fields = 0;
   bool in_use = false;
-  bool owned_by_record = false;  // made for a second record alive on one thread; freed with it
+  bool owned_by_record = false;  // made for this record alone; freed with it
 };
 
 namespace {
@@ -34,12 +35,50 @@ constexpr std::size_t reserved_bytes = 4096;
 // A buffer that one huge record grew past this is given back, not kept for the thread's life.
 constexpr std::size_t kept_bytes = 64 * 1024;
 
-thread_local record_buffer thread_buffer;
-thread_local const invocation_tags* thread_tags = nullptr;
+// Trivially destructible, so it stays usable in every destructor that runs while the thread or
+// the process ends. The thread's buffer is freed by a pthread key destructor, which glibc runs
+// after the thread's thread_local destructors; a record logged after that gets a buffer of its
+// own. The main thread's buffer is never freed: exit() runs no key destructors, so global
+// destructors and atexit handlers still find it.
+struct thread_state {
+  record_buffer* buffer = nullptr;
+  bool buffer_freed = false;
+  const invocation_tags* tags = nullptr;
+};
+
+constinit thread_local thread_state state;
+
+void free_thread_buffer(void* buffer) noexcept {
+  delete static_cast<record_buffer*>(buffer);
+  state.buffer = nullptr;
+  state.buffer_freed = true;
+}
+
+// The key whose destructor frees each thread's buffer as the thread ends.
+pthread_key_t buffer_key() noexcept {
+  static const pthread_key_t key = [] {
+    pthread_key_t k{};
+    ::pthread_key_create(&k, free_thread_buffer);
+    return k;
+  }();
+  return key;
+}
+
+// The calling thread's buffer, made on its first record; null once the thread is ending.
+record_buffer* thread_buffer() {
+  if (state.buffer || state.buffer_freed) return state.buffer;
+  auto* b = new record_buffer;
+  if (::pthread_setspecific(buffer_key(), b) != 0) {
+    delete b;
+    return nullptr;
+  }
+  state.buffer = b;
+  return b;
+}
 
 record_buffer* claim_buffer() {
-  record_buffer* b = &thread_buffer;
-  if (b->in_use) {
+  record_buffer* b = thread_buffer();
+  if (!b || b->in_use) {
     b = new record_buffer;
     b->owned_by_record = true;
   }
@@ -139,11 +178,11 @@ void write_line(int fd, std::string_view line) noexcept {
 
 }  // namespace
 
-const invocation_tags* current_tags() noexcept { return thread_tags; }
+const invocation_tags* current_tags() noexcept { return state.tags; }
 
-tag_scope::tag_scope(const invocation_tags& tags) noexcept : previous_(thread_tags) { thread_tags = &tags; }
+tag_scope::tag_scope(const invocation_tags& tags) noexcept : previous_(state.tags) { state.tags = &tags; }
 
-tag_scope::~tag_scope() { thread_tags = previous_; }
+tag_scope::~tag_scope() { state.tags = previous_; }
 
 }  // namespace detail
 
