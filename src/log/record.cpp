@@ -1,5 +1,5 @@
 // One record from start to end: the buffer it is built in, the invocation tags it carries,
-// and the write(2) that puts it on its descriptor.
+// the cap on its size, and the write(2) that puts it on its descriptor.
 #include <lambda/json.hpp>
 #include <lambda/log.hpp>
 
@@ -24,6 +24,9 @@ struct record_buffer {
   format style = format::text;
   int fd = 1;
   unsigned fields = 0;
+  std::size_t message_begin = 0;  // the message's place in the line; in JSON, its quotes included
+  std::size_t message_end = 0;    // where the fields begin
+  std::size_t dropped = 0;        // bytes of fields left out to keep the record under the cap
   bool in_use = false;
   bool owned_by_record = false;  // made for this record alone; freed with it
 };
@@ -34,6 +37,12 @@ namespace {
 constexpr std::size_t reserved_bytes = 4096;
 // A buffer that one huge record grew past this is given back, not kept for the thread's life.
 constexpr std::size_t kept_bytes = 64 * 1024;
+// The fields of one record take at most this much; a field that would go past it is dropped.
+constexpr std::size_t field_budget = max_record_bytes / 2;
+// Each tag (request, tenant and trace id) is written up to this many bytes.
+constexpr std::size_t tag_limit = 1024;
+// Room for the truncation mark: "…[truncated " + 20 digits + " bytes]" takes 41 bytes.
+constexpr std::size_t mark_room = 48;
 
 // Trivially destructible, so it stays usable in every destructor that runs while the thread or
 // the process ends. The thread's buffer is freed by a pthread key destructor, which glibc runs
@@ -84,6 +93,8 @@ record_buffer* claim_buffer() {
   }
   b->line.reserve(reserved_bytes);
   b->in_use = true;
+  b->fields = 0;
+  b->dropped = 0;
   return b;
 }
 
@@ -102,6 +113,8 @@ void release(record_buffer* b) noexcept {
   b->in_use = false;
 }
 
+std::string_view bounded(std::string_view tag) noexcept { return tag.substr(0, tag_limit); }
+
 void begin_json(record_buffer& b, level l, std::string_view format, std::initializer_list<argument> args) {
   std::string& line = b.line;
   line += "{\"timestamp\":\"";
@@ -111,14 +124,14 @@ void begin_json(record_buffer& b, level l, std::string_view format, std::initial
   line += '"';
   if (const invocation_tags* ctx = current_tags()) {
     line += ",\"requestId\":";
-    json::append_quoted(line, ctx->request_id);
+    json::append_quoted(line, bounded(ctx->request_id));
     if (!ctx->tenant_id.empty()) {
       line += ",\"tenantId\":";
-      json::append_quoted(line, ctx->tenant_id);
+      json::append_quoted(line, bounded(ctx->tenant_id));
     }
     if (!ctx->trace_id.empty()) {
       line += ",\"traceId\":";
-      json::append_quoted(line, ctx->trace_id);
+      json::append_quoted(line, bounded(ctx->trace_id));
     }
     line += ",\"ric\":";
     argument_access::append_text(line, ctx->ric);
@@ -126,7 +139,9 @@ void begin_json(record_buffer& b, level l, std::string_view format, std::initial
   b.message.reserve(reserved_bytes);
   append_message(b.message, format, args);
   line += ",\"message\":";
+  b.message_begin = line.size();
   json::append_quoted(line, b.message);
+  b.message_end = line.size();
 }
 
 void begin_text(record_buffer& b, level l, std::string_view format, std::initializer_list<argument> args) {
@@ -134,17 +149,19 @@ void begin_text(record_buffer& b, level l, std::string_view format, std::initial
   append_timestamp(line, std::chrono::system_clock::now());
   line += '\t';
   // Outside an invocation the column stays, empty, so that tools can split lines on tabs.
-  if (const invocation_tags* ctx = current_tags()) line += ctx->request_id;
+  if (const invocation_tags* ctx = current_tags()) line += bounded(ctx->request_id);
   line += '\t';
   line += level_name(l);
   line += '\t';
-  const std::size_t message_start = line.size();
+  b.message_begin = line.size();
   append_message(line, format, args);
+  b.message_end = line.size();
   // Lambda ends a record at '\n'; '\r' keeps a multi-line message in one, as AWS's Node runtime does.
-  std::replace(line.begin() + static_cast<std::ptrdiff_t>(message_start), line.end(), '\n', '\r');
+  std::replace(line.begin() + static_cast<std::ptrdiff_t>(b.message_begin), line.end(), '\n', '\r');
 }
 
 void add_field(record_buffer& b, std::string_view key, const argument& value) {
+  const std::size_t before = b.line.size();
   if (b.style == format::json) {
     b.line += ',';
   } else {
@@ -153,11 +170,80 @@ void add_field(record_buffer& b, std::string_view key, const argument& value) {
   json::append_quoted(b.line, key);
   b.line += ':';
   argument_access::append_json(b.line, value);
+  if (b.line.size() - b.message_end > field_budget) {
+    b.dropped += b.line.size() - before;
+    b.line.resize(before);
+    return;
+  }
   ++b.fields;
 }
 
+// The largest cut of `text` at or below `n` that does not split a UTF-8 character.
+std::size_t character_boundary(std::string_view text, std::size_t n) noexcept {
+  for (int back = 0; back < 3 && n > 0 && n < text.size(); ++back) {
+    if ((static_cast<unsigned char>(text[n]) & 0xC0) != 0x80) break;
+    --n;
+  }
+  return n;
+}
+
+void append_mark(std::string& out, std::size_t left_out) {
+  out += "\xe2\x80\xa6[truncated ";
+  argument_access::append_text(out, left_out);
+  out += " bytes]";
+}
+
+// Cuts the message so that the record, with its mark and its `ending`, fits max_record_bytes.
+// Only the message is cut: the tags and the fields are bounded on their own.
+void cut_to_fit(record_buffer& b, std::size_t ending) {
+  const bool json = b.style == format::json;
+  const std::size_t quotes = json ? 2 : 0;
+  const std::size_t length = b.message_end - b.message_begin - quotes;  // as written in the line
+  const std::size_t around = b.line.size() - length + ending + mark_room;
+  const std::size_t budget = around < max_record_bytes ? max_record_bytes - around : 0;
+  std::string cut;
+  std::size_t kept = length;
+  if (!json) {
+    if (length > budget) kept = character_boundary(std::string_view(b.line).substr(b.message_begin, length), budget);
+    append_mark(cut, b.dropped + length - kept);
+    b.line.replace(b.message_begin + kept, length - kept, cut);
+    return;
+  }
+  if (length <= budget) {
+    cut.assign(b.line, b.message_begin, b.message_end - b.message_begin - 1);
+  } else {
+    // Escapes the message a piece at a time, each piece cut on a character, and halves the
+    // piece whenever the next one would not fit.
+    cut = '"';
+    kept = 0;
+    std::string piece;
+    const std::string_view message = b.message;
+    for (std::size_t raw = 0, step = 4096; raw < message.size() && step > 0;) {
+      const std::size_t end = character_boundary(message, std::min(message.size(), raw + step));
+      if (end > raw) {
+        piece.clear();
+        json::append_quoted(piece, message.substr(raw, end - raw));
+        const std::size_t escaped = piece.size() - quotes;
+        if (kept + escaped <= budget) {
+          cut.append(piece, 1, escaped);
+          kept += escaped;
+          raw = end;
+          continue;
+        }
+      }
+      step /= 2;
+    }
+  }
+  append_mark(cut, b.dropped + length - kept);
+  cut += '"';
+  b.line.replace(b.message_begin, b.message_end - b.message_begin, cut);
+}
+
 void finish(record_buffer& b) {
-  if (b.style == format::json || b.fields > 0) b.line += '}';
+  const bool closes = b.style == format::json || b.fields > 0;
+  const std::size_t ending = closes ? 2 : 1;
+  if (b.line.size() + ending > max_record_bytes || b.dropped > 0) cut_to_fit(b, ending);
+  if (closes) b.line += '}';
   b.line += '\n';
 }
 
@@ -194,7 +280,6 @@ record::record(level l, std::string_view format, std::initializer_list<argument>
     b = detail::claim_buffer();
     b->style = s.format;
     b->fd = s.fd;
-    b->fields = 0;
     if (s.format == log::format::json) {  // log::, as the parameter is named format too
       detail::begin_json(*b, l, format, args);
     } else {
