@@ -63,21 +63,21 @@ void free_thread_buffer(void* buffer) noexcept {
   state.buffer_freed = true;
 }
 
-// The key whose destructor frees each thread's buffer as the thread ends.
-pthread_key_t buffer_key() noexcept {
-  static const pthread_key_t key = [] {
-    pthread_key_t k{};
-    ::pthread_key_create(&k, free_thread_buffer);
-    return k;
-  }();
-  return key;
+// The key whose destructor frees each thread's buffer as the thread ends; null when the
+// process has no key left to give.
+const pthread_key_t* buffer_key() noexcept {
+  static pthread_key_t key;
+  static const bool made = ::pthread_key_create(&key, free_thread_buffer) == 0;
+  return made ? &key : nullptr;
 }
 
 // The calling thread's buffer, made on its first record; null once the thread is ending.
 record_buffer* thread_buffer() {
   if (state.buffer || state.buffer_freed) return state.buffer;
+  const pthread_key_t* key = buffer_key();
+  if (!key) return nullptr;
   auto* b = new record_buffer;
-  if (::pthread_setspecific(buffer_key(), b) != 0) {
+  if (::pthread_setspecific(*key, b) != 0) {
     delete b;
     return nullptr;
   }
@@ -193,29 +193,27 @@ void append_mark(std::string& out, std::size_t left_out) {
   out += " bytes]";
 }
 
-// Cuts the message so that the record, with its mark and its `ending`, fits max_record_bytes.
-// Only the message is cut: the tags and the fields are bounded on their own.
-void cut_to_fit(record_buffer& b, std::size_t ending) {
-  const bool json = b.style == format::json;
-  const std::size_t quotes = json ? 2 : 0;
-  const std::size_t length = b.message_end - b.message_begin - quotes;  // as written in the line
-  const std::size_t around = b.line.size() - length + ending + mark_room;
-  const std::size_t budget = around < max_record_bytes ? max_record_bytes - around : 0;
+// Text: the message is raw in the line, so it is cut in place.
+void cut_text_message(record_buffer& b, std::size_t budget) {
+  const std::size_t length = b.message_end - b.message_begin;
+  const std::string_view message = std::string_view(b.line).substr(b.message_begin, length);
+  const std::size_t kept = length > budget ? character_boundary(message, budget) : length;
+  std::string mark;
+  append_mark(mark, b.dropped + length - kept);
+  b.line.replace(b.message_begin + kept, length - kept, mark);
+}
+
+// JSON: the message is escaped again from its raw text, a piece at a time, each piece cut on
+// a character, halving the piece whenever the next one would not fit; so no escape is split.
+void cut_json_message(record_buffer& b, std::size_t budget) {
+  const std::size_t length = b.message_end - b.message_begin - 2;  // without its quotes
   std::string cut;
-  std::size_t kept = length;
-  if (!json) {
-    if (length > budget) kept = character_boundary(std::string_view(b.line).substr(b.message_begin, length), budget);
-    append_mark(cut, b.dropped + length - kept);
-    b.line.replace(b.message_begin + kept, length - kept, cut);
-    return;
-  }
+  std::size_t kept = 0;
   if (length <= budget) {
-    cut.assign(b.line, b.message_begin, b.message_end - b.message_begin - 1);
+    cut.assign(b.line, b.message_begin, length + 1);
+    kept = length;
   } else {
-    // Escapes the message a piece at a time, each piece cut on a character, and halves the
-    // piece whenever the next one would not fit.
     cut = '"';
-    kept = 0;
     std::string piece;
     const std::string_view message = b.message;
     for (std::size_t raw = 0, step = 4096; raw < message.size() && step > 0;) {
@@ -223,7 +221,7 @@ void cut_to_fit(record_buffer& b, std::size_t ending) {
       if (end > raw) {
         piece.clear();
         json::append_quoted(piece, message.substr(raw, end - raw));
-        const std::size_t escaped = piece.size() - quotes;
+        const std::size_t escaped = piece.size() - 2;
         if (kept + escaped <= budget) {
           cut.append(piece, 1, escaped);
           kept += escaped;
@@ -237,6 +235,19 @@ void cut_to_fit(record_buffer& b, std::size_t ending) {
   append_mark(cut, b.dropped + length - kept);
   cut += '"';
   b.line.replace(b.message_begin, b.message_end - b.message_begin, cut);
+}
+
+// Cuts the message so that the record, with its mark and its `ending`, fits max_record_bytes.
+// Only the message is cut: the tags and the fields are bounded on their own.
+void cut_to_fit(record_buffer& b, std::size_t ending) {
+  const std::size_t message_and_quotes = b.message_end - b.message_begin;
+  const std::size_t around = b.line.size() - message_and_quotes + ending + mark_room;
+  const std::size_t budget = around < max_record_bytes ? max_record_bytes - around : 0;
+  if (b.style == format::json) {
+    cut_json_message(b, budget);
+  } else {
+    cut_text_message(b, budget);
+  }
 }
 
 void finish(record_buffer& b) {
