@@ -32,10 +32,10 @@
 // whole, so concurrent records that size never tear; a longer one may be split by the kernel
 // and interleaved with other threads' records.
 //
-// A record takes at most max_record_bytes (64 KiB), its newline included: Lambda's line readers
-// give up on longer lines. A longer record is cut, and says so: its fields are kept in order up
-// to half the cap (a field that would go past it is left out whole), each invocation tag up to
-// 1 KiB, and the message is cut on a whole UTF-8 character and ends with the mark
+// A record takes at most max_record_bytes (64 KiB), its newline included: AWS's emulator stops
+// reading stdout at a longer line. A longer record is cut, and says so: its fields are kept, in
+// order, up to half the cap (a field that would go past it is left out whole), each invocation
+// tag up to 1 KiB, and the message is cut on a whole UTF-8 character and ends with the mark
 // "…[truncated N bytes]", N being the bytes of message and fields left out (as they would have
 // been written). The record stays valid JSON, or one Text line.
 //
