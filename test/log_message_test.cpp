@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "log/message.hpp"
+#include "log/format.hpp"
 
 namespace {
 

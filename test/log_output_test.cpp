@@ -1,25 +1,26 @@
+// How a record reaches its descriptor: through interrupted and partial writes, and not at all
+// when the descriptor fails.
+#include <lambda/log.hpp>
+
 #include <gtest/gtest.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <string>
 #include <thread>
 
-#include "log/output.hpp"
+#include "log_lines.hpp"
 
 namespace {
 
-using lambda::log::detail::write_line;
+using lambda::log::format;
+using lambda::log::level;
 
 void ignore_signal(int) {}
 
@@ -34,29 +35,23 @@ std::string fill(int fd) {
   return written;
 }
 
-// Whether thread `tid` of this process sleeps inside write(2), as /proc tells.
-bool blocked_in_write(pid_t tid) {
-  std::ifstream syscall("/proc/self/task/" + std::to_string(tid) + "/syscall");
-  long number = -1;
-  syscall >> number;  // "running" when it is not in a system call, so no number
-  return syscall && number == SYS_write;
-}
-
 std::size_t bytes_queued(int fd) {
   int n = 0;
   ::ioctl(fd, FIONREAD, &n);
   return static_cast<std::size_t>(n);
 }
 
-// True once the writer sleeps inside write(2) on a full pipe; false once it has finished, or
-// at the deadline.
-bool wait_until_blocked_on_full_pipe(pid_t tid, int read_fd, std::size_t capacity, const std::atomic<bool>& done,
+// True once the writer has stayed stuck on the full pipe for a while: the pipe stays full and
+// the writer is not done, so it sleeps in write(2) (or is about to). This needs no /proc.
+// False once the writer has finished, or at the deadline.
+bool wait_until_blocked_on_full_pipe(int read_fd, std::size_t capacity, const std::atomic<bool>& done,
                                      std::chrono::steady_clock::time_point deadline) {
-  while (bytes_queued(read_fd) < capacity || !blocked_in_write(tid)) {
+  for (int full_checks = 0; full_checks < 3;) {
     if (done.load() || std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
+    full_checks = bytes_queued(read_fd) >= capacity ? full_checks + 1 : 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  return true;
+  return !done.load();
 }
 
 // Reads what the pipe holds, at most `limit` bytes; its read end does not block.
@@ -72,9 +67,9 @@ void drain(int fd, std::string& received, std::size_t limit) {
 
 // A signal without SA_RESTART makes a write(2) asleep on a full pipe return early: with EINTR
 // when it has written nothing yet, else with the count written so far. Signals come each time
-// the writer sleeps on the full pipe, and the reader frees one page at a time, so the line goes
-// in through many interrupted writes.
-TEST(LogOutput, WritesTheWholeLineThroughEintrAndPartialWrites) {
+// the writer sleeps on the full pipe, and the reader frees one page at a time, so the record
+// goes in through many interrupted writes.
+TEST(LogOutput, WritesTheWholeRecordThroughEintrAndPartialWrites) {
   std::signal(SIGPIPE, SIG_IGN);
   struct sigaction action {};
   action.sa_handler = ignore_signal;
@@ -88,25 +83,22 @@ TEST(LogOutput, WritesTheWholeLineThroughEintrAndPartialWrites) {
   const auto capacity = static_cast<std::size_t>(::fcntl(fds[0], F_GETPIPE_SZ));
   const std::string filler = fill(fds[1]);
   ASSERT_EQ(filler.size(), capacity);
-  std::string line;
-  for (int i = 0; i < 100000; ++i) line += static_cast<char>('a' + i % 26);
-  line += '\n';
+  std::string message;
+  for (int i = 0; i < 60000; ++i) message += static_cast<char>('a' + i % 26);
 
-  std::atomic<pid_t> writer_tid{0};
   std::atomic<bool> done{false};
-  bool written = false;
   std::thread writer([&] {
-    writer_tid.store(::gettid());
-    written = write_line(fds[1], line);
+    lambda::log::configure({level::info, format::json, fds[1]});
+    lambda::log::info("{}", message);
+    lambda::log::configure(lambda::log::settings{});
     done.store(true);
   });
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (writer_tid.load() == 0) std::this_thread::yield();
   std::string received;
   int signals_sent = 0;
   while (!done.load() && std::chrono::steady_clock::now() < deadline) {
-    if (wait_until_blocked_on_full_pipe(writer_tid.load(), fds[0], capacity, done, deadline)) {
+    if (wait_until_blocked_on_full_pipe(fds[0], capacity, done, deadline)) {
       ::pthread_kill(writer.native_handle(), SIGUSR1);
       ++signals_sent;
     }
@@ -120,23 +112,35 @@ TEST(LogOutput, WritesTheWholeLineThroughEintrAndPartialWrites) {
   ::sigaction(SIGUSR1, &previous, nullptr);
 
   EXPECT_TRUE(finished_in_time);
-  EXPECT_TRUE(written);
   EXPECT_GT(signals_sent, 10);
-  ASSERT_EQ(received.size(), filler.size() + line.size());
-  EXPECT_TRUE(received == filler + line) << "bytes lost, repeated or reordered";
+  ASSERT_GT(received.size(), filler.size() + message.size());
+  EXPECT_TRUE(received.compare(0, filler.size(), filler) == 0) << "the filler came out first, whole";
+  const std::string line = received.substr(filler.size());
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line, whole";
+  const lambda::test::json_record r = lambda::test::parse_record(line.substr(0, line.size() - 1));
+  EXPECT_TRUE(r.valid()) << r.error;
+  EXPECT_TRUE(r["message"] == message) << "bytes lost, repeated or reordered";
 }
 
-TEST(LogOutput, ReportsADescriptorThatFails) {
-  EXPECT_FALSE(write_line(-1, "lost\n"));
+TEST(LogOutput, ADescriptorThatFailsDropsTheRecord) {
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-  EXPECT_FALSE(write_line(fds[0], "the read end\n"));
-  ::close(fds[0]);
+  for (const int fd : {-1, fds[0]}) {
+    lambda::log::configure({level::info, format::text, fd});
+    lambda::log::info("lost");
+    lambda::log::error("lost too").field("k", 1);
+  }
+  lambda::log::configure({level::info, format::text, fds[1]});
+  lambda::log::info("kept");
+  lambda::log::configure(lambda::log::settings{});
   ::close(fds[1]);
-}
-
-TEST(LogOutput, AnEmptyLineWritesNothing) {
-  EXPECT_TRUE(write_line(-1, ""));
+  char chunk[256];
+  const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+  ::close(fds[0]);
+  ASSERT_GT(n, 0);
+  const std::string written(chunk, static_cast<std::size_t>(n));
+  EXPECT_TRUE(written.ends_with("\tINFO\tkept\n")) << written;
+  EXPECT_EQ(written.find("lost"), std::string::npos) << written;
 }
 
 }  // namespace

@@ -252,7 +252,7 @@ TEST(LogRecord, IsWrittenWhenItEnds) {
   EXPECT_EQ(outer["added"], "later");
 }
 
-TEST(LogRecord, VeryLongMessagesStayOneLine) {
+TEST(LogRecord, AVeryLongMessageIsCutAndTheNextRecordIsWhole) {
   const std::string long_text(1 << 20, 'x');
   for (const format style : {format::text, format::json}) {
     captured_log log(level::trace, style);
@@ -260,11 +260,22 @@ TEST(LogRecord, VeryLongMessagesStayOneLine) {
     lambda::log::info("after");  // the grown buffer is given back; the next record still works
     const strings lines = log.lines();
     ASSERT_EQ(lines.size(), 2u);
+    EXPECT_LE(lines[0].size() + 1, lambda::log::max_record_bytes);
+    EXPECT_GT(lines[0].size() + 1, lambda::log::max_record_bytes - 100) << "cut no more than it must";
     if (style == format::json) {
-      EXPECT_EQ(parse_record(lines[0])["message"], long_text + "\n" + long_text);
+      const std::string message = parse_record(lines[0])["message"];
+      const std::size_t kept = message.find("\xe2\x80\xa6");
+      ASSERT_NE(kept, std::string::npos);
+      EXPECT_EQ(message.substr(0, kept), long_text.substr(0, kept));
+      // Written whole, the message would have taken 2 MiB + 2 bytes: its newline as "\n".
+      EXPECT_EQ(message.substr(kept), "\xe2\x80\xa6[truncated " + std::to_string((2 << 20) + 2 - kept) + " bytes]");
       EXPECT_EQ(parse_record(lines[1])["message"], "after");
     } else {
-      EXPECT_EQ(after_timestamp(lines[0]), "\t\tINFO\t" + long_text + "\r" + long_text);
+      const std::string columns = after_timestamp(lines[0]);
+      ASSERT_TRUE(columns.starts_with("\t\tINFO\t" + long_text.substr(0, 1000))) << columns.substr(0, 100);
+      const std::size_t kept = columns.find("\xe2\x80\xa6") - 7;
+      EXPECT_TRUE(columns.ends_with("\xe2\x80\xa6[truncated " + std::to_string((2 << 20) + 1 - kept) + " bytes]"))
+          << columns.substr(columns.size() - 100);
       EXPECT_EQ(after_timestamp(lines[1]), "\t\tINFO\tafter");
     }
   }

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "log/names.hpp"
 #include "log/settings.hpp"
 
 namespace {

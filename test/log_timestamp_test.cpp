@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "log/format.hpp"
 #include "log_lines.hpp"
-#include "log/timestamp.hpp"
 
 namespace {
 

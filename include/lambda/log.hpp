@@ -17,7 +17,8 @@
 // A record is written when the object the call returns is destroyed, at the end of the full
 // expression, so fields chain onto the call. A filtered call returns an empty record at the
 // cost of one relaxed atomic load. Logging never throws: a record that cannot get memory is
-// dropped.
+// dropped. Logging works until the process ends: in global destructors, atexit handlers, after
+// exit(), and in thread_local destructors as a thread ends.
 //
 // JSON records (requestId, tenantId, traceId and ric appear inside an invocation only; fields
 // follow the message):
@@ -31,6 +32,13 @@
 // whole, so concurrent records that size never tear; a longer one may be split by the kernel
 // and interleaved with other threads' records.
 //
+// A record takes at most max_record_bytes (64 KiB), its newline included: AWS's emulator stops
+// reading stdout at a longer line. A longer record is cut, and says so: its fields are kept, in
+// order, up to half the cap (a field that would go past it is left out whole), each invocation
+// tag up to 1 KiB, and the message is cut on a whole UTF-8 character and ends with the mark
+// "…[truncated N bytes]", N being the bytes of message and fields left out (as they would have
+// been written). The record stays valid JSON, or one Text line.
+//
 // Public headers compile as C++17; the library itself is built as C++20.
 #pragma once
 
@@ -42,6 +50,10 @@
 #include <type_traits>
 
 namespace lambda::log {
+
+// The longest record written, in bytes, its newline included; see above for how a longer
+// one is cut.
+inline constexpr std::size_t max_record_bytes = 64 * 1024;
 
 enum class level : int { trace, debug, info, warn, error, fatal };
 

@@ -1,9 +1,9 @@
 #include "log/settings.hpp"
 
+#include <array>
+#include <cstddef>
 #include <cstdlib>
 #include <mutex>
-
-#include "log/names.hpp"
 
 namespace lambda::log {
 namespace detail {
@@ -11,6 +11,18 @@ namespace detail {
 std::atomic<int> threshold{unconfigured};
 
 namespace {
+
+constexpr std::array<std::string_view, 6> level_names = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
+
+bool equal_ignoring_case(std::string_view name, std::string_view upper) noexcept {
+  if (name.size() != upper.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != upper[i]) return false;
+  }
+  return true;
+}
 
 std::atomic<int> output_format{static_cast<int>(format::text)};
 std::atomic<int> output_fd{1};
@@ -21,6 +33,21 @@ std::string_view value_of(const char* variable) noexcept {
 }
 
 }  // namespace
+
+std::string_view level_name(level l) noexcept { return level_names[static_cast<std::size_t>(l)]; }
+
+std::optional<level> parse_level(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < level_names.size(); ++i) {
+    if (equal_ignoring_case(name, level_names[i])) return static_cast<level>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<format> parse_format(std::string_view name) noexcept {
+  if (equal_ignoring_case(name, "JSON")) return format::json;
+  if (equal_ignoring_case(name, "TEXT")) return format::text;
+  return std::nullopt;
+}
 
 environment_reading read_environment(const char* log_level, const char* log_format,
                                      const char* initialization_type) noexcept {

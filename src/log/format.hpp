@@ -1,8 +1,10 @@
-// Turns log arguments into text: the "{}" substitution of messages and the values of fields.
+// Turns what a record holds into text: the "{}" substitution of messages, argument values as
+// text or JSON, and timestamps.
 #pragma once
 
 #include <lambda/log.hpp>
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -19,5 +21,9 @@ struct argument_access {
 
 // Appends `format` with each "{}" replaced by the next argument; see log.hpp for mismatches.
 void append_message(std::string& out, std::string_view format, std::initializer_list<argument> args);
+
+// RFC 3339 in UTC with milliseconds, e.g. 2025-11-30T08:15:42.137Z, for times from 1970 on
+// (system_clock itself ends in 2262).
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point t);
 
 }  // namespace lambda::log::detail
