@@ -33,23 +33,30 @@ struct second_cache {
 
 thread_local second_cache cache;
 
-void format_second(second_cache& c, std::chrono::sys_seconds s) noexcept {
+// YYYY-MM-DDTHH:MM:SS, the 19 characters of the calendar part.
+void put_calendar(char* at, std::chrono::sys_seconds s) noexcept {
   using namespace std::chrono;
   const auto day = floor<days>(s);
   const year_month_day date(day);
   const hh_mm_ss time(s - day);
-  put_digits(c.text, static_cast<unsigned>(static_cast<int>(date.year())), 4);
-  c.text[4] = '-';
-  put_digits(c.text + 5, static_cast<unsigned>(date.month()), 2);
-  c.text[7] = '-';
-  put_digits(c.text + 8, static_cast<unsigned>(date.day()), 2);
-  c.text[10] = 'T';
-  put_digits(c.text + 11, static_cast<unsigned>(time.hours().count()), 2);
-  c.text[13] = ':';
-  put_digits(c.text + 14, static_cast<unsigned>(time.minutes().count()), 2);
-  c.text[16] = ':';
-  put_digits(c.text + 17, static_cast<unsigned>(time.seconds().count()), 2);
-  c.second = s.time_since_epoch().count();
+  put_digits(at, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+  at[4] = '-';
+  put_digits(at + 5, static_cast<unsigned>(date.month()), 2);
+  at[7] = '-';
+  put_digits(at + 8, static_cast<unsigned>(date.day()), 2);
+  at[10] = 'T';
+  put_digits(at + 11, static_cast<unsigned>(time.hours().count()), 2);
+  at[13] = ':';
+  put_digits(at + 14, static_cast<unsigned>(time.minutes().count()), 2);
+  at[16] = ':';
+  put_digits(at + 17, static_cast<unsigned>(time.seconds().count()), 2);
+}
+
+// .mmmZ, the 5 characters after the calendar part.
+void put_fraction(char* at, std::chrono::milliseconds ms) noexcept {
+  at[0] = '.';
+  put_digits(at + 1, static_cast<unsigned>(ms.count()), 3);
+  at[4] = 'Z';
 }
 
 }  // namespace
@@ -114,13 +121,22 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point t)
   using namespace std::chrono;
   const auto ms = floor<milliseconds>(t);
   const auto s = floor<seconds>(ms);
-  if (s.time_since_epoch().count() != cache.second) format_second(cache, s);
-  char text[24];
+  if (s.time_since_epoch().count() != cache.second) {
+    put_calendar(cache.text, s);
+    cache.second = s.time_since_epoch().count();
+  }
+  char text[timestamp_size];
   std::memcpy(text, cache.text, sizeof cache.text);
-  text[19] = '.';
-  put_digits(text + 20, static_cast<unsigned>((ms - s).count()), 3);
-  text[23] = 'Z';
-  out.append(text, 24);
+  put_fraction(text + 19, ms - s);
+  out.append(text, sizeof text);
+}
+
+void format_timestamp(char (&out)[timestamp_size], std::chrono::system_clock::time_point t) noexcept {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto s = floor<seconds>(ms);
+  put_calendar(out, s);
+  put_fraction(out + 19, ms - s);
 }
 
 }  // namespace lambda::log::detail

@@ -5,6 +5,7 @@
 #include <lambda/log.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -25,5 +26,10 @@ void append_message(std::string& out, std::string_view format, std::initializer_
 // RFC 3339 in UTC with milliseconds, e.g. 2025-11-30T08:15:42.137Z, for times from 1970 on
 // (system_clock itself ends in 2262).
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point t);
+
+// The same into a fixed buffer, without allocating or touching thread-local state: safe in a
+// signal handler.
+inline constexpr std::size_t timestamp_size = 24;
+void format_timestamp(char (&out)[timestamp_size], std::chrono::system_clock::time_point t) noexcept;
 
 }  // namespace lambda::log::detail

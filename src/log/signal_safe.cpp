@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 
-#include "log/names.hpp"
+#include "log/format.hpp"
+#include "log/settings.hpp"
 
 namespace lambda::log::detail {
 namespace {
@@ -18,14 +18,6 @@ class fixed_line {
   }
   void push(char c) noexcept {
     if (size_ < limit_) text_[size_++] = c;
-  }
-  void digits(unsigned value, int count) noexcept {
-    char buffer[10];
-    for (int i = count - 1; i >= 0; --i) {
-      buffer[i] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    }
-    append({buffer, static_cast<std::size_t>(count)});
   }
   // A JSON string's contents: quotes, backslashes and control characters escaped.
   void append_escaped(std::string_view text) noexcept {
@@ -62,27 +54,9 @@ class fixed_line {
 };
 
 void append_timestamp(fixed_line& line) noexcept {
-  using namespace std::chrono;
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  const sys_seconds s{seconds(now.tv_sec)};
-  const auto day = floor<days>(s);
-  const year_month_day date(day);
-  const hh_mm_ss time(s - day);
-  line.digits(static_cast<unsigned>(static_cast<int>(date.year())), 4);
-  line.push('-');
-  line.digits(static_cast<unsigned>(date.month()), 2);
-  line.push('-');
-  line.digits(static_cast<unsigned>(date.day()), 2);
-  line.push('T');
-  line.digits(static_cast<unsigned>(time.hours().count()), 2);
-  line.push(':');
-  line.digits(static_cast<unsigned>(time.minutes().count()), 2);
-  line.push(':');
-  line.digits(static_cast<unsigned>(time.seconds().count()), 2);
-  line.push('.');
-  line.digits(static_cast<unsigned>(now.tv_nsec / 1'000'000), 3);
-  line.push('Z');
+  char text[timestamp_size];
+  format_timestamp(text, std::chrono::system_clock::now());  // clock_gettime: async-signal-safe
+  line.append({text, sizeof text});
 }
 
 }  // namespace
