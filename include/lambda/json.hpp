@@ -45,6 +45,33 @@ namespace lambda::json {
 // nesting stack is a fixed bitset inside the object, so neither ever allocates for it.
 inline constexpr std::size_t max_nesting = 1024;
 
+namespace detail {
+
+// The containers open right now, innermost last, and which of them are objects: a fixed bitset,
+// so that neither the writer nor the tokenizer allocates for it. open() needs depth() below
+// max_nesting; in_object() and close() need a container open.
+class nesting {
+ public:
+  std::size_t depth() const noexcept { return depth_; }
+  bool in_object() const noexcept {
+    const std::size_t level = depth_ - 1;
+    return (is_object_[level / 64] >> (level % 64)) & 1;
+  }
+  void open(bool object) noexcept {
+    const std::uint64_t bit = std::uint64_t{1} << (depth_ % 64);
+    std::uint64_t& word = is_object_[depth_ / 64];
+    word = object ? (word | bit) : (word & ~bit);
+    ++depth_;
+  }
+  void close() noexcept { --depth_; }
+
+ private:
+  std::size_t depth_ = 0;
+  std::uint64_t is_object_[max_nesting / 64]{};  // bit d: the container at depth d+1 is an object
+};
+
+}  // namespace detail
+
 // Appends one JSON string literal (quotes included) for `s` to `out`. Escapes '"', '\\' and
 // every control character U+0000..U+001F (\b \f \n \r \t in their short forms, the others as
 // \u00XX); everything else, including '/' and non-ASCII text, is copied as it is.
@@ -90,10 +117,9 @@ class writer {
   writer& raw(std::string_view already_encoded_json);
 
   // True once exactly one top-level value has been written and every container is closed.
-  bool complete() const noexcept { return depth_ == 0 && top_level_done_; }
+  bool complete() const noexcept { return nesting_.depth() == 0 && top_level_done_; }
 
  private:
-  bool in_object() const noexcept;
   void before_value();  // checks a value may come here and writes its separator
   void after_value() noexcept;
   void open(bool object, char bracket);
@@ -101,11 +127,10 @@ class writer {
   void append_number(const char* first, const char* last);
 
   std::string& out_;
-  std::size_t depth_ = 0;
+  detail::nesting nesting_;
   bool top_level_done_ = false;
   bool needs_comma_ = false;  // the current container already holds an element
   bool key_written_ = false;  // inside an object: a key waits for its value
-  std::uint64_t is_object_[max_nesting / 64]{};  // bit d: the container at depth d+1 is an object
 };
 
 // Why a document is not JSON. Each has a short text: reason().
@@ -197,7 +222,7 @@ class tokenizer {
   token next() noexcept;
 
   const parse_error& error() const noexcept { return error_; }
-  std::size_t depth() const noexcept { return depth_; }  // containers open right now
+  std::size_t depth() const noexcept { return nesting_.depth(); }  // containers open right now
 
  private:
   // What the grammar allows at pos_ (after whitespace).
@@ -226,7 +251,6 @@ class tokenizer {
   token number() noexcept;
   token literal(std::string_view text, token_kind kind) noexcept;
   token finish_scalar(const scan& s, token_kind kind, bool escaped) noexcept;
-  bool in_object() const noexcept;
   expect after_value() const noexcept;
   std::string_view slice(std::size_t from, std::size_t length) const noexcept {
     return {input_.data() + from, length};  // unchecked: offsets come from the scanners
@@ -238,10 +262,9 @@ class tokenizer {
   bool string_escaped_ = false;    // ... and already holds an escape
   bool finished_ = false;
   expect expect_ = expect::document;
-  std::size_t depth_ = 0;
   std::size_t max_depth_ = default_max_depth;
   parse_error error_;
-  std::uint64_t is_object_[max_nesting / 64]{};  // bit d: the container at depth d+1 is an object
+  detail::nesting nesting_;
 };
 
 // The whole document is one valid JSON text by the rules above (default depth limit).

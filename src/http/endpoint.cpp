@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "http/chars.hpp"
 #include "http/hosts.hpp"
 
 namespace lambda::http {
@@ -31,8 +32,8 @@ bool is_host_name(std::string_view name) {
       label = 0;
       continue;
     }
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    const bool digit = c >= '0' && c <= '9';
+    const bool letter = chars::is_alpha(c);
+    const bool digit = chars::is_digit(c);
     if (!letter && !digit && !(c == '-' && label > 0)) return false;
     all_digits_and_dots &= digit;
     ++label;

@@ -35,6 +35,14 @@ std::string_view next_word(std::string_view& line) {
   return word;
 }
 
+// Copies a filled-in sockaddr_in or sockaddr_in6 into `out`.
+template <typename SocketAddress>
+bool keep(const SocketAddress& address, host_address& out) {
+  std::memcpy(&out.address, &address, sizeof address);
+  out.size = sizeof address;
+  return true;
+}
+
 }  // namespace
 
 bool parse_ip_address(std::string_view text, std::uint16_t port, host_address& out) {
@@ -44,17 +52,13 @@ bool parse_ip_address(std::string_view text, std::uint16_t port, host_address& o
   if (inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
     v4.sin_family = AF_INET;
     v4.sin_port = htons(port);
-    std::memcpy(&out.address, &v4, sizeof v4);
-    out.size = sizeof v4;
-    return true;
+    return keep(v4, out);
   }
   sockaddr_in6 v6{};
   if (inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
     v6.sin6_family = AF_INET6;
     v6.sin6_port = htons(port);
-    std::memcpy(&out.address, &v6, sizeof v6);
-    out.size = sizeof v6;
-    return true;
+    return keep(v6, out);
   }
   return false;
 }

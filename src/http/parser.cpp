@@ -8,8 +8,10 @@
 namespace lambda::http {
 namespace {
 
+using chars::all_of;
 using chars::is_digit;
 using chars::is_ows;
+using chars::is_token_text;
 
 parse_result fail(std::string_view reason) { return {parse_status::malformed, 0, reason}; }
 parse_result too_large(std::string_view reason) { return {parse_status::too_large, 0, reason}; }
@@ -47,16 +49,6 @@ class line_reader {
  private:
   std::string_view rest_;
 };
-
-template <typename Predicate>
-bool all_of(std::string_view text, Predicate accepts) {
-  // No early exit: the loop then vectorises, and valid input is the common case.
-  bool all = true;
-  for (char c : text) all &= accepts(c);
-  return all;
-}
-
-bool is_token(std::string_view text) { return !text.empty() && all_of(text, chars::is_token); }
 
 // "HTTP/1.x" → x, or -1.
 int version_of(std::string_view text) {
@@ -116,7 +108,7 @@ parse_result read_fields(line_reader& lines, std::span<header> storage, std::siz
     if (is_ows(line.front())) return fail("obs-fold (folded header line)");
     const std::size_t colon = line.find(':');
     const std::string_view name = line.substr(0, colon);
-    if (colon == std::string_view::npos || !is_token(name)) {
+    if (colon == std::string_view::npos || !is_token_text(name)) {
       return fail(colon != std::string_view::npos && !name.empty() && is_ows(name.back())
                       ? "whitespace before colon"
                       : "invalid header name");
@@ -179,7 +171,8 @@ parse_result read_fields_and_framing(line_reader& lines, std::span<header> stora
 parse_result read_request_line(std::string_view line, request_head& out) {
   const std::size_t method_end = line.find(' ');
   out.method = line.substr(0, method_end);
-  if (method_end == std::string_view::npos || !is_token(out.method)) return fail("invalid method");
+  if (method_end == std::string_view::npos || !is_token_text(out.method))
+    return fail("invalid method");
   line.remove_prefix(method_end + 1);
   const std::size_t target_end = line.find(' ');
   out.target = line.substr(0, target_end);

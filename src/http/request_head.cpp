@@ -8,36 +8,14 @@
 namespace lambda::http {
 namespace {
 
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!chars::is_token(c)) return false;
-  }
-  return true;
-}
-
-bool is_target(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!chars::is_visible(c)) return false;
-  }
-  return true;
-}
-
-bool is_field_value(std::string_view text) {
-  for (char c : text) {
-    if (!chars::is_field(c)) return false;
-  }
-  return true;
-}
-
 void check(const request& req) {
-  if (!is_token(req.method)) throw std::invalid_argument("HTTP method is not a token");
-  if (!is_target(req.target))
+  if (!chars::is_token_text(req.method)) throw std::invalid_argument("HTTP method is not a token");
+  if (req.target.empty() || !chars::all_of(req.target, chars::is_visible))
     throw std::invalid_argument("HTTP request target is empty or has spaces or control bytes");
   for (const header& h : req.headers) {
-    if (!is_token(h.name)) throw std::invalid_argument("HTTP header name is not a token");
-    if (!is_field_value(h.value))
+    if (!chars::is_token_text(h.name))
+      throw std::invalid_argument("HTTP header name is not a token");
+    if (!chars::all_field_bytes(h.value))
       throw std::invalid_argument("HTTP header value has a control byte (CR, LF, ...)");
   }
 }

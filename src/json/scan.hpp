@@ -4,7 +4,10 @@
 
 #include <lambda/json.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <cstddef>
+#include <system_error>
 
 #include "json/swar.hpp"
 #include "json/utf8.hpp"
@@ -21,23 +24,16 @@ struct scan_result {
   error_code error = error_code::none;
 };
 
-inline int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  const char lower = static_cast<char>(c | 0x20);
-  if (lower >= 'a' && lower <= 'f') return lower - 'a' + 10;
-  return -1;
-}
-
 // The four hex digits at data[p..p+4) of a \u escape whose backslash is at `escape`.
 inline scan_result scan_hex4(const char* data, std::size_t size, std::size_t p, std::size_t escape,
                              unsigned& unit) noexcept {
+  const std::size_t available = std::min<std::size_t>(4, size - p);
   unit = 0;
-  for (std::size_t i = p; i < p + 4; ++i) {
-    if (i == size) return {scan_status::truncated, escape};
-    const int digit = hex_digit(data[i]);
-    if (digit < 0) return {scan_status::invalid, escape, error_code::invalid_unicode_escape};
-    unit = unit * 16 + static_cast<unsigned>(digit);
-  }
+  // Into an unsigned, base 16: hex digits of either case only (no sign, no "0x", no blanks).
+  const auto [end, ec] = std::from_chars(data + p, data + p + available, unit, 16);
+  const auto digits = ec == std::errc{} ? static_cast<std::size_t>(end - (data + p)) : 0;
+  if (digits < available) return {scan_status::invalid, escape, error_code::invalid_unicode_escape};
+  if (available < 4) return {scan_status::truncated, escape};
   return {scan_status::complete, p + 4};
 }
 

@@ -46,13 +46,8 @@ token tokenizer::fail(error_code code, std::size_t offset) noexcept {
   return {token_kind::error, false, {}, offset};
 }
 
-bool tokenizer::in_object() const noexcept {
-  const std::size_t level = depth_ - 1;
-  return (is_object_[level / 64] >> (level % 64)) & 1;
-}
-
 tokenizer::expect tokenizer::after_value() const noexcept {
-  return depth_ == 0 ? expect::trailing : expect::separator;
+  return nesting_.depth() == 0 ? expect::trailing : expect::separator;
 }
 
 token tokenizer::out_of_input() noexcept {
@@ -84,7 +79,7 @@ token tokenizer::next() noexcept {
       case expect::separator:
         if (c != ',') return close(c);
         ++pos_;
-        expect_ = in_object() ? expect::key : expect::element;
+        expect_ = nesting_.in_object() ? expect::key : expect::element;
         continue;
       case expect::trailing:
         return fail(error_code::trailing_characters, pos_);
@@ -126,14 +121,8 @@ token tokenizer::key(char c) noexcept {
 }
 
 token tokenizer::open(bool object, token_kind kind) noexcept {
-  if (depth_ == max_depth_) return fail(error_code::too_deep, pos_);
-  const std::uint64_t bit = std::uint64_t{1} << (depth_ % 64);
-  if (object) {
-    is_object_[depth_ / 64] |= bit;
-  } else {
-    is_object_[depth_ / 64] &= ~bit;
-  }
-  ++depth_;
+  if (nesting_.depth() == max_depth_) return fail(error_code::too_deep, pos_);
+  nesting_.open(object);
   expect_ = object ? expect::first_key : expect::first_element;
   const token t{kind, false, slice(pos_, 1), pos_};
   ++pos_;
@@ -141,9 +130,9 @@ token tokenizer::open(bool object, token_kind kind) noexcept {
 }
 
 token tokenizer::close(char c) noexcept {
-  const char wanted = in_object() ? '}' : ']';
+  const char wanted = nesting_.in_object() ? '}' : ']';
   if (c != wanted) return fail(error_code::expected_comma_or_end, pos_);
-  --depth_;
+  nesting_.close();
   expect_ = after_value();
   const token t{c == '}' ? token_kind::object_end : token_kind::array_end, false,
                 slice(pos_, 1), pos_};

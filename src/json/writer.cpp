@@ -12,17 +12,12 @@ namespace {
 
 }  // namespace
 
-bool writer::in_object() const noexcept {
-  const std::size_t level = depth_ - 1;
-  return (is_object_[level / 64] >> (level % 64)) & 1;
-}
-
 void writer::before_value() {
-  if (depth_ == 0) {
+  if (nesting_.depth() == 0) {
     if (top_level_done_) misuse("a second top-level value");
     return;
   }
-  if (in_object()) {
+  if (nesting_.in_object()) {
     if (!key_written_) misuse("a value where a key is due");
     return;
   }
@@ -31,7 +26,7 @@ void writer::before_value() {
 
 void writer::after_value() noexcept {
   key_written_ = false;
-  if (depth_ == 0) {
+  if (nesting_.depth() == 0) {
     top_level_done_ = true;
   } else {
     needs_comma_ = true;
@@ -39,28 +34,21 @@ void writer::after_value() noexcept {
 }
 
 void writer::open(bool object, char bracket) {
-  if (depth_ == max_nesting) misuse("nesting deeper than lambda::json::max_nesting");
+  if (nesting_.depth() == max_nesting) misuse("nesting deeper than lambda::json::max_nesting");
   before_value();
-  const std::size_t level = depth_;
-  const std::uint64_t bit = std::uint64_t{1} << (level % 64);
-  if (object) {
-    is_object_[level / 64] |= bit;
-  } else {
-    is_object_[level / 64] &= ~bit;
-  }
-  ++depth_;
+  nesting_.open(object);
   out_ += bracket;
   needs_comma_ = false;
   key_written_ = false;
 }
 
 void writer::close(bool object, char bracket) {
-  if (depth_ == 0) misuse("an end_object() or end_array() with nothing open");
-  if (in_object() != object) {
+  if (nesting_.depth() == 0) misuse("an end_object() or end_array() with nothing open");
+  if (nesting_.in_object() != object) {
     misuse(object ? "end_object() closes an array" : "end_array() closes an object");
   }
   if (key_written_) misuse("end_object() right after a key: the key has no value");
-  --depth_;
+  nesting_.close();
   out_ += bracket;
   after_value();
 }
@@ -86,7 +74,7 @@ writer& writer::end_array() {
 }
 
 writer& writer::key(std::string_view k) {
-  if (depth_ == 0 || !in_object()) misuse("a key outside an object");
+  if (nesting_.depth() == 0 || !nesting_.in_object()) misuse("a key outside an object");
   if (key_written_) misuse("a key where a value is due");
   if (needs_comma_) out_ += ',';
   append_quoted(out_, k);
