@@ -1,4 +1,4 @@
-#include "http/request_head.hpp"
+#include "http/connection.hpp"
 
 #include <gtest/gtest.h>
 

@@ -41,6 +41,12 @@ struct request {
   bool interruptible = false;            // the long poll: may be ended by interrupt()
 };
 
+// Replaces `out` with the head of `req` (request line, Host, the caller's headers, then
+// Content-Length unless a GET or HEAD has no body). Throws std::invalid_argument when a method,
+// target or header would break the framing: a CR, LF or other control byte, an empty or
+// non-token name.
+void write_request_head(std::string& out, const request& req, std::string_view authority);
+
 struct response {
   int status = 0;
   // Views into the connection's buffer: valid until the next send().

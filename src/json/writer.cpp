@@ -1,6 +1,7 @@
 #include <lambda/json.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace lambda::json {
@@ -133,6 +134,18 @@ writer& writer::raw(std::string_view already_encoded_json) {
   before_value();
   out_ += already_encoded_json;
   after_value();
+  return *this;
+}
+
+
+writer& writer::value(double d) {
+  if (!std::isfinite(d)) {
+    throw std::logic_error("lambda::json::writer: NaN and infinities have no JSON form");
+  }
+  // Shortest round-trip form needs at most 24 characters ("-2.2250738585072014e-308").
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, d);
+  append_number(text, end);
   return *this;
 }
 

@@ -57,11 +57,10 @@ int run_inline(detail::runtime_api& api, const handler& handle, std::chrono::mil
 // One RIC thread: waits for the pool to be complete, then answers invocations until stopped.
 // The first fatal error is logged and stops every other RIC.
 void ric_thread(unsigned id, const handler& handle, detail::runtime_api& api, detail::process_stop& stop,
-                std::latch& started, std::latch& ended) {
+                std::latch& started) {
   started.wait();
   auto end = detail::run_ric(api, handle, {.id = id});
   if (end.fatal && stop.stop_for_fatal_error()) log::fatal("{}", end.reason);
-  ended.count_down();
 }
 
 int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, const handler_factory& make_handler,
@@ -85,16 +84,17 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     stoppable.push_back(apis.back().get());
   }
 
-  std::latch started(1), ended(rics);
+  std::latch started(1);
   std::string start_error;
   detail::process_stop stop(stoppable, options.shutdown_grace);
   {
+    // The main thread waits for the RICs by joining them: a signal may land on it meanwhile.
     std::vector<std::jthread> threads;
     threads.reserve(rics);
     try {
       for (unsigned id = 1; id <= rics; ++id) {
         threads.emplace_back(ric_thread, id, std::cref(handlers[shared ? 0 : id - 1]), std::ref(*apis[id - 1]),
-                             std::ref(stop), std::ref(started), std::ref(ended));
+                             std::ref(stop), std::ref(started));
         // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
         pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
       }
@@ -102,11 +102,9 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
       start_error = "could not start RIC " + std::to_string(threads.size() + 1) + " of " + std::to_string(rics) +
                     " (AWS_LAMBDA_MAX_CONCURRENCY): " + e.what() + "; lower AWS_LAMBDA_MAX_CONCURRENCY";
       for (auto* api : stoppable) api->interrupt();  // the started RICs end before their first poll
-      ended.count_down(static_cast<std::ptrdiff_t>(rics - threads.size()));
     }
     if (start_error.empty()) log::info("starting {} RICs", rics);
     started.count_down();
-    ended.wait();
   }
   if (!start_error.empty()) {
     report_init_failure(init_api, "Runtime.ResourceLimit", start_error);
