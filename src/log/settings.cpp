@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::array<std::string_view, 6> level_names = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
 
+// The http layer has its own case-insensitive comparison for header names; the log layer may
+// not include it (log → json only), and nothing sits below both.
 bool equal_ignoring_case(std::string_view name, std::string_view upper) noexcept {
   if (name.size() != upper.size()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
