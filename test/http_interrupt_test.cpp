@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -183,7 +184,16 @@ std::string wait_for_new_receive(pid_t tid, const std::string& before) {
 
 // An invocation the platform has begun to deliver must not be cut by a stop: interrupt() only
 // ends a request still waiting for the first byte of its answer.
-TEST(Interrupt, LetsAnAnswerAlreadyArrivingFinish) {
+// How the arriving answer's body ends: by its length, or (HTTP/1.0) when the server closes.
+struct arriving_answer {
+  const char* name;
+  const char* first_part;
+  bool close_after_rest;
+};
+
+class interrupt_while_answering : public ::testing::TestWithParam<arriving_answer> {};
+
+TEST_P(interrupt_while_answering, lets_the_answer_finish) {
   std::promise<void> got_request, first_part_sent;
   std::promise<void> send_first_part, send_the_rest;
   http_test_server server({[&](http_test_peer& peer) {
@@ -191,10 +201,12 @@ TEST(Interrupt, LetsAnAnswerAlreadyArrivingFinish) {
     if (!peer.read_request(req)) return;
     got_request.set_value();
     if (send_first_part.get_future().wait_for(10s) != std::future_status::ready) return;
-    peer.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");
+    peer.write(GetParam().first_part);
     first_part_sent.set_value();
     if (send_the_rest.get_future().wait_for(10s) != std::future_status::ready) return;
     peer.write("world");
+    if (GetParam().close_after_rest) ::shutdown(peer.fd(), SHUT_WR);
+    peer.wait_for_close();
   }});
   connection conn(endpoint_at(server.address()));
   std::atomic<pid_t> tid{0};
@@ -222,5 +234,11 @@ TEST(Interrupt, LetsAnAnswerAlreadyArrivingFinish) {
   // Sticky all the same: the next poll is not sent.
   EXPECT_EQ(conn.send(long_poll(), out).error, error_kind::interrupted);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    bodies, interrupt_while_answering,
+    ::testing::Values(arriving_answer{"sized", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", false},
+                      arriving_answer{"until_close", "HTTP/1.0 200 OK\r\n\r\nhello", true}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

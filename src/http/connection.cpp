@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -95,12 +96,12 @@ result connection::send(const request& req, response& out) {
   if (capacity_ == 0) grow(options_.initial_buffer);
 
   call c{req};
-  if (!req.interruptible) return exchange(c, out);
+  if (!req.interruptible) return exchange_or_out_of_memory(c, out);
 
   int expected = idle;
   if (!state_.compare_exchange_strong(expected, waiting))
     return {error_kind::interrupted, "the request was not sent: the connection was interrupted"};
-  result r = exchange(c, out);
+  result r = exchange_or_out_of_memory(c, out);
   expected = c.answering ? answering : waiting;
   // Interrupted while waiting, the socket was (or is being) shut down: no later request may meet it.
   if (!state_.compare_exchange_strong(expected, idle) && !c.answering) close_fd();
@@ -128,6 +129,16 @@ void connection::withdraw_descriptor(std::atomic<int>& slot) noexcept {
   if (fd < 0) return;
   while (interrupting_.load() != 0) sched_yield();
   ::close(fd);
+}
+
+// An answer too big for the memory there is (the buffer grows to fit a body) fails like one
+// over max_body: the head, if whole, is still in `out`.
+result connection::exchange_or_out_of_memory(call& c, response& out) {
+  try {
+    return exchange(c, out);
+  } catch (const std::bad_alloc&) {
+    return fail_and_close(error_kind::too_large, "no memory for the answer from " + endpoint_.authority);
+  }
 }
 
 result connection::exchange(call& c, response& out) {
@@ -383,7 +394,7 @@ result connection::read_until_close(call& c, std::size_t head_size, std::size_t&
     if (eof) break;
   }
   // A shutdown by interrupt() also looks like the end of the body.
-  if (c.interruptible() && is_interrupted())
+  if (was_cut(c))
     return fail_and_close(error_kind::interrupted, "the request was interrupted");
   body_end = filled_;
   return {};
@@ -415,7 +426,7 @@ result connection::receive(call& c, std::size_t max_end, bool& eof) {
 }
 
 result connection::lost_or_interrupted(call& c, std::string what) {
-  if (c.interruptible() && is_interrupted())
+  if (was_cut(c))
     return fail_and_close(error_kind::interrupted, "the request was interrupted");
   return fail_and_close(error_kind::connection_lost,
                         "the connection to " + endpoint_.authority + " was lost " + what);
@@ -459,5 +470,11 @@ void connection::grow(std::size_t capacity) {
 void connection::close_fd() noexcept { withdraw_descriptor(fd_); }
 
 bool connection::is_interrupted() const noexcept { return state_.load() == interrupted; }
+
+// Whether interrupt() shut this request's socket down: only while it was still waiting. An
+// answer that had begun was left alone, so its failures are the connection's own.
+bool connection::was_cut(const call& c) const noexcept {
+  return c.interruptible() && !c.answering && is_interrupted();
+}
 
 }  // namespace lambda::http

@@ -113,6 +113,7 @@ class connection {
   using clock = std::chrono::steady_clock;
   struct call;  // one send(): its request, and whether it may be interrupted
 
+  result exchange_or_out_of_memory(call& c, response& out);
   result exchange(call& c, response& out);
   result open(call& c);
   result connect_once(call& c, const std::vector<host_address>& targets);
@@ -137,6 +138,7 @@ class connection {
   void publish_descriptor(std::atomic<int>& slot, int fd) noexcept;
   void withdraw_descriptor(std::atomic<int>& slot) noexcept;
   bool is_interrupted() const noexcept;
+  bool was_cut(const call& c) const noexcept;
 
   // An interruptible request is `waiting` until the first byte of its answer, then `answering`;
   // interrupt() shuts the socket down only while it is waiting.

@@ -94,8 +94,9 @@ constexpr int stop_signals[] = {SIGTERM, SIGINT};
 struct stop_state {
   std::atomic<runtime_api* const*> rics{nullptr};
   std::atomic<std::size_t> count{0};
-  std::atomic<int> interrupting{0};  // handlers between reading `rics` and being done with it
+  std::atomic<int> in_handler{0};    // signal handlers running, and interrupts from fatal errors
   std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> grace_ends_ns{0};  // CLOCK_MONOTONIC, once a stop began (0: never)
   std::atomic<bool> fatal{false};
   pid_t owner = 0;                   // the process that installed the handler
   std::int64_t grace_ms = 0;
@@ -128,18 +129,33 @@ class message {
   std::size_t size_ = 0;
 };
 
+// Counts a signal handler or an interrupt from ordinary code in, so that ~process_stop can wait
+// until none still reads the state it is about to take down.
+class state_user {
+ public:
+  state_user() noexcept { state.in_handler.fetch_add(1); }
+  ~state_user() { state.in_handler.fetch_sub(1); }
+  state_user(const state_user&) = delete;
+  state_user& operator=(const state_user&) = delete;
+};
+
 void interrupt_rics() noexcept {
-  state.interrupting.fetch_add(1);
   if (runtime_api* const* rics = state.rics.load()) {
     const std::size_t count = state.count.load();
     for (std::size_t i = 0; i < count; ++i) rics[i]->interrupt();
   }
-  state.interrupting.fetch_sub(1);
+}
+
+std::int64_t monotonic_ns() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
 void arm_grace() noexcept {
   if (!state.has_timer) return;
   const std::int64_t ms = state.grace_ms > 0 ? state.grace_ms : 0;
+  state.grace_ends_ns.store(monotonic_ns() + ms * 1'000'000);
   itimerspec spec{};
   spec.it_value.tv_sec = static_cast<time_t>(ms / 1000);
   spec.it_value.tv_nsec = static_cast<long>(ms % 1000) * 1'000'000 + 1;  // never 0, which disarms
@@ -148,9 +164,17 @@ void arm_grace() noexcept {
 
 // Async-signal-safe: called from the signal handler as well as from a RIC's fatal error.
 void begin_stop() noexcept {
+  state_user counted;
   if (state.stopping.exchange(true)) return;
   arm_grace();
   interrupt_rics();
+}
+
+// The timer's SIGTERM can merge with one from outside still pending (standard signals do not
+// queue), so every later stop signal also checks whether the grace has run out.
+bool grace_over() noexcept {
+  const std::int64_t ends = state.grace_ends_ns.load();
+  return ends != 0 && monotonic_ns() >= ends;
 }
 
 void end_grace() noexcept {
@@ -159,22 +183,30 @@ void end_grace() noexcept {
   _exit(state.fatal.load() ? 1 : 0);
 }
 
+// sa_handler and sa_sigaction share storage: SIG_DFL and SIG_IGN are what they are whatever
+// the flags say.
+bool is_function(const struct sigaction& action) {
+  return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN;
+}
+
 void call_previous(int signal, siginfo_t* info, void* context) {
   const struct sigaction& previous = state.previous[index_of(signal)];
+  if (!is_function(previous)) return;
   if (previous.sa_flags & SA_SIGINFO) {
-    if (previous.sa_sigaction) previous.sa_sigaction(signal, info, context);
-  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN && previous.sa_handler) {
+    previous.sa_sigaction(signal, info, context);
+  } else {
     previous.sa_handler(signal);
   }
 }
 
 void on_stop_signal(int signal, siginfo_t* info, void* context) {
   const int saved_errno = errno;
+  state_user counted;
   if (getpid() != state.owner) {
     // A child a handler forked without exec: not the runtime. The signal does what it did before.
     sigaction(signal, &state.previous[index_of(signal)], nullptr);
     raise(signal);
-  } else if (info && info->si_code == SI_TIMER && info->si_value.sival_ptr == &state) {
+  } else if ((info && info->si_code == SI_TIMER && info->si_value.sival_ptr == &state) || grace_over()) {
     end_grace();
   } else {
     if (!state.stopping.load()) {
@@ -191,8 +223,7 @@ void on_stop_signal(int signal, siginfo_t* info, void* context) {
 
 bool is_ignored(int signal) {
   struct sigaction current{};
-  return sigaction(signal, nullptr, &current) == 0 && !(current.sa_flags & SA_SIGINFO) &&
-         current.sa_handler == SIG_IGN;
+  return sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
 }
 
 }  // namespace
@@ -230,19 +261,21 @@ process_stop::process_stop(std::span<runtime_api* const> rics, std::chrono::mill
 }
 
 process_stop::~process_stop() {
-  if (state.has_timer) {
-    timer_delete(state.timer);
-    state.has_timer = false;
-  }
+  // First no new handler, then none still running (a handler never blocks, so the wait is
+  // short), and only then the list and the timer they use are taken down.
   for (int signal : stop_signals) {
     const std::size_t i = index_of(signal);
     if (state.installed[i]) sigaction(signal, &state.previous[i], nullptr);
     state.installed[i] = false;
   }
-  // A handler running on another thread may still hold the list: wait for it to let go.
   state.rics.store(nullptr);
-  while (state.interrupting.load() != 0) sched_yield();
+  while (state.in_handler.load() != 0) sched_yield();
   state.count.store(0);
+  state.grace_ends_ns.store(0);
+  if (state.has_timer) {
+    timer_delete(state.timer);
+    state.has_timer = false;
+  }
 }
 
 bool process_stop::stop_for_fatal_error() noexcept {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <latch>
 #include <memory>
-#include <system_error>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -98,7 +98,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
         // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
         pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
       }
-    } catch (const std::system_error& e) {
+    } catch (const std::exception& e) {  // std::system_error, or bad_alloc naming the thread
       start_error = "could not start RIC " + std::to_string(threads.size() + 1) + " of " + std::to_string(rics) +
                     " (AWS_LAMBDA_MAX_CONCURRENCY): " + e.what() + "; lower AWS_LAMBDA_MAX_CONCURRENCY";
       for (auto* api : stoppable) api->interrupt();  // the started RICs end before their first poll
