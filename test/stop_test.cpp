@@ -50,28 +50,10 @@ unsigned long long signal_set(const std::string& status, std::string_view name) 
   return std::stoull(status.substr(at + name.size()), nullptr, 16);
 }
 
-class stop : public ::testing::TestWithParam<mode> {
- protected:
-  child_process start(std::vector<std::string> env = {}) {
-    return start_function(test_function("probe"), server.address(), env_for(GetParam(), std::move(env)));
-  }
-  // Waits until each RIC is parked.
-  void wait_ready() { ASSERT_TRUE(server.wait_parked(polls_of(GetParam()), patience)); }
-
-  // Puts one invocation in flight, held until `gate` is released; returns its id.
-  std::string hold_one(const fifo& gate) {
-    auto id = server.enqueue({.payload = held_by(gate)});
-    EXPECT_TRUE(server.wait_until([](const auto& s) { return s.running == 1; }, patience));
-    return id;
-  }
-
-  runtime_api_server server;
-};
-
 // SIGTERM while an invocation runs: it is answered, no poll is sent after the signal (an event
 // queued then stays queued: nothing delivered is abandoned), and the process exits 0.
 void expect_graceful_stop(runtime_api_server& server, child_process& function, const mode& m, fifo& gate,
-                          const std::string& held, int signal = SIGTERM) {
+                          const std::string& held, int signal) {
   function.signal(signal);
   ASSERT_TRUE(function.wait_output(child_process::stream::out, signal == SIGINT ? "SIGINT received" : "SIGTERM received",
                                    patience)) << function.stdout_text();
@@ -92,38 +74,45 @@ void expect_graceful_stop(runtime_api_server& server, child_process& function, c
   EXPECT_FALSE(server.find(late)->answer);
 }
 
-TEST_P(stop, sigterm_answers_the_invocation_in_flight_polls_no_more_and_exits_0) {
-  fifo gate;
-  auto function = start();
-  wait_ready();
-  auto held = hold_one(gate);
-  expect_graceful_stop(server, function, GetParam(), gate, held);
-}
+class stop : public ::testing::TestWithParam<mode> {
+ protected:
+  child_process start(std::vector<std::string> env = {}) {
+    return start_function(test_function("probe"), server.address(), env_for(GetParam(), std::move(env)));
+  }
+  // Waits until each RIC is parked.
+  void wait_ready() { ASSERT_TRUE(server.wait_parked(polls_of(GetParam()), patience)); }
 
-TEST_P(stop, sigint_stops_the_same_way) {
-  fifo gate;
-  auto function = start();
-  wait_ready();
-  auto held = hold_one(gate);
-  expect_graceful_stop(server, function, GetParam(), gate, held, SIGINT);
-}
+  // Puts one invocation in flight, held until `gate` is released; returns its id.
+  std::string hold_one(const fifo& gate) {
+    auto id = server.enqueue({.payload = held_by(gate)});
+    EXPECT_TRUE(server.wait_until([](const auto& s) { return s.running == 1; }, patience));
+    return id;
+  }
+
+  // The whole scenario: start with `env`, hold one invocation, stop with `signal`.
+  void expect_graceful_stop_with(std::vector<std::string> env, int signal = SIGTERM) {
+    fifo gate;
+    auto function = start(std::move(env));
+    wait_ready();
+    auto held = hold_one(gate);
+    expect_graceful_stop(server, function, GetParam(), gate, held, signal);
+  }
+
+  runtime_api_server server;
+};
+
+TEST_P(stop, sigterm_answers_the_invocation_in_flight_polls_no_more_and_exits_0) { expect_graceful_stop_with({}); }
+
+TEST_P(stop, sigint_stops_the_same_way) { expect_graceful_stop_with({}, SIGINT); }
 
 // An SDK client or a metrics exporter starts threads before the runtime does: SIGTERM may be
 // delivered to any of them, and must still stop the runtime gracefully.
 TEST_P(stop, a_thread_started_in_main_before_the_runtime_does_not_change_the_stop) {
-  fifo gate;
-  auto function = start({"PROBE_EARLY_THREAD=main"});
-  wait_ready();
-  auto held = hold_one(gate);
-  expect_graceful_stop(server, function, GetParam(), gate, held);
+  expect_graceful_stop_with({"PROBE_EARLY_THREAD=main"});
 }
 
 TEST_P(stop, a_thread_started_in_the_factory_does_not_change_the_stop) {
-  fifo gate;
-  auto function = start({"PROBE_EARLY_THREAD=factory"});
-  wait_ready();
-  auto held = hold_one(gate);
-  expect_graceful_stop(server, function, GetParam(), gate, held);
+  expect_graceful_stop_with({"PROBE_EARLY_THREAD=factory"});
 }
 
 TEST_P(stop, sigterm_while_every_ric_is_parked_exits_0_at_once) {
@@ -154,13 +143,7 @@ TEST_P(stop, a_handler_past_the_grace_does_not_hold_the_exit) {
 }
 
 // milliseconds::max() means "wait for them": it must not overflow into "exit at once".
-TEST_P(stop, an_unbounded_grace_waits_for_the_invocation_in_flight) {
-  fifo gate;
-  auto function = start({"PROBE_GRACE_MS=max"});
-  wait_ready();
-  auto held = hold_one(gate);
-  expect_graceful_stop(server, function, GetParam(), gate, held);
-}
+TEST_P(stop, an_unbounded_grace_waits_for_the_invocation_in_flight) { expect_graceful_stop_with({"PROBE_GRACE_MS=max"}); }
 
 // Without the grace timer (timer_create fails when no signal may be queued) the stop still works.
 TEST_P(stop, works_when_the_grace_timer_cannot_be_made) {
@@ -169,7 +152,7 @@ TEST_P(stop, works_when_the_grace_timer_cannot_be_made) {
   ASSERT_TRUE(server.wait_parked(polls_of(GetParam()), patience));
   fifo gate;
   auto held = hold_one(gate);
-  expect_graceful_stop(server, function, GetParam(), gate, held);
+  expect_graceful_stop(server, function, GetParam(), gate, held, SIGTERM);
   EXPECT_NE(function.stdout_text().find("the shutdown grace cannot be enforced"), std::string::npos)
       << function.stdout_text();
 }
