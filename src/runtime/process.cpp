@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -154,7 +155,9 @@ std::int64_t monotonic_ns() noexcept {
 
 void arm_grace() noexcept {
   if (!state.has_timer) return;
-  const std::int64_t ms = state.grace_ms > 0 ? state.grace_ms : 0;
+  // A century is "for ever" here, and keeps the nanoseconds below from overflowing.
+  constexpr std::int64_t longest_ms = 100LL * 365 * 24 * 3600 * 1000;
+  const std::int64_t ms = std::clamp<std::int64_t>(state.grace_ms, 0, longest_ms);
   state.grace_ends_ns.store(monotonic_ns() + ms * 1'000'000);
   itimerspec spec{};
   spec.it_value.tv_sec = static_cast<time_t>(ms / 1000);
