@@ -15,6 +15,7 @@ BEGIN {
   allowed["http"] = ""
   allowed["json"] = ""
   # The layer of each public header include/lambda/NAME.hpp. A new public header gets a line here.
+  public["base64"] = "json"
   public["json"] = "json"
   public["log"] = "log"
   public["runtime"] = "runtime"
