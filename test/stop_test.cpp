@@ -142,6 +142,32 @@ TEST_P(stop, a_handler_past_the_grace_does_not_hold_the_exit) {
   EXPECT_EQ(count_of(out, "did not finish within the 150 ms grace; exiting"), 1u) << out;
 }
 
+// A signal the user ignores stays ignored (here set up with SA_SIGINFO, whose handler field is
+// still SIG_IGN); SIGTERM still stops the runtime.
+TEST_P(stop, a_signal_the_user_ignores_stays_ignored) {
+  auto function = start({"PROBE_USER_SIGNALS=ignore_sigint"});
+  wait_ready();
+  function.signal(SIGINT);
+  auto id = server.enqueue({.payload = R"({"after":"SIGINT"})"});
+  auto done = server.wait_finished(id, patience);
+  ASSERT_TRUE(done && done->answer) << "SIGINT stopped or killed the function\n" << function.stdout_text();
+  EXPECT_EQ(function.stdout_text().find("SIGINT received"), std::string::npos);
+  function.signal(SIGTERM);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe();
+}
+
+// A SIGTERM handler the user installed before calling the runtime still runs, after the stop.
+TEST_P(stop, the_users_own_sigterm_handler_still_runs) {
+  fifo gate;
+  auto function = start({"PROBE_USER_SIGNALS=handle_sigterm"});
+  wait_ready();
+  auto held = hold_one(gate);
+  expect_graceful_stop(server, function, GetParam(), gate, held, SIGTERM);
+  EXPECT_NE(function.stdout_text().find("the user's SIGTERM handler ran"), std::string::npos) << function.stdout_text();
+}
+
 // milliseconds::max() means "wait for them": it must not overflow into "exit at once".
 TEST_P(stop, an_unbounded_grace_waits_for_the_invocation_in_flight) { expect_graceful_stop_with({"PROBE_GRACE_MS=max"}); }
 

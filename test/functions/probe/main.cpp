@@ -2,9 +2,11 @@
 // function saw. PROBE_MODE=concurrent runs it with run_concurrent (factory form, or the shared
 // form with PROBE_SHARED); PROBE_INIT=throw makes initialization fail; PROBE_GRACE_MS sets the
 // shutdown grace ("max": unbounded); PROBE_EARLY_THREAD=main or =factory starts a thread before
-// the runtime's own, as an SDK or a metrics exporter does.
+// the runtime's own, as an SDK or a metrics exporter does; PROBE_USER_SIGNALS=ignore_sigint or
+// =handle_sigterm sets signals up as some users' programs do.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,7 +190,28 @@ lambda::handler make_probe(unsigned) {
 
 }  // namespace
 
+// What users' programs do with signals before they call the runtime.
+extern "C" void users_sigterm_handler(int) {
+  const char line[] = "the user's SIGTERM handler ran\n";
+  [[maybe_unused]] auto written = write(1, line, sizeof line - 1);
+}
+
+void set_up_signals_as_the_user_does() {
+  struct sigaction action {};
+  sigemptyset(&action.sa_mask);
+  if (env_is("PROBE_USER_SIGNALS", "ignore_sigint")) {
+    // SIG_IGN with SA_SIGINFO set: the handler field is still SIG_IGN.
+    action.sa_handler = SIG_IGN;
+    action.sa_flags = SA_SIGINFO;
+    sigaction(SIGINT, &action, nullptr);
+  } else if (env_is("PROBE_USER_SIGNALS", "handle_sigterm")) {
+    action.sa_handler = users_sigterm_handler;
+    sigaction(SIGTERM, &action, nullptr);
+  }
+}
+
 int main() {
+  set_up_signals_as_the_user_does();
   if (env_is("PROBE_EARLY_THREAD", "main")) start_background_thread();
   lambda::run_options options;
   if (env_is("PROBE_GRACE_MS", "max")) {
