@@ -73,11 +73,6 @@ class trace_id_variable {
   std::string spare_;  // the previous value, reused for the next one
 };
 
-// One ERROR record per failed invocation, with the fields AWS's own runtimes log.
-void log_failure(std::string_view error_type, std::string_view message) {
-  log::error("invocation failed").field("errorType", error_type).field("errorMessage", message);
-}
-
 // Runs the handler and posts its answer. Only the handler's own code is inside the try: a
 // failure after the answer started must never cause a second answer.
 api_result answer(runtime_api& api, const handler& handle, const invocation& inv) {
@@ -87,13 +82,9 @@ api_result answer(runtime_api& api, const handler& handle, const invocation& inv
     result.emplace(handle(inv.event, inv.ctx));
   } catch (...) {
     auto error = describe_current_exception();
-    log_failure(error.type, error.message);
     return api.fail(error.type, error.message);
   }
-  if (result->is_failure()) {
-    log_failure(result->error_type(), result->payload());
-    return api.fail(result->error_type(), result->payload());
-  }
+  if (result->is_failure()) return api.fail(result->error_type(), result->payload());
   return api.respond(result->payload(), result->content_type());
 }
 
@@ -135,7 +126,6 @@ ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& opti
     log::detail::tag_scope tagged(tags);
     api_result posted;
     if (polled.status == api_status::unreadable) {
-      log_failure(polled.error_type, polled.reason);
       posted = api.fail(polled.error_type, polled.reason);
     } else {
       if (options.export_trace_id) trace_variable.set(inv.ctx.trace_id);

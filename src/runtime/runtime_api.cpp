@@ -202,15 +202,15 @@ api_result runtime_api::next(invocation& out) {
 api_result runtime_api::respond(std::string_view payload, std::string_view content_type) {
   if (!http::chars::all_field_bytes(content_type)) {
     // It cannot go into a header; failing the invocation is better than leaving it unanswered.
-    const std::string_view why = "the handler's content type holds control characters (CR, LF, ...)";
-    log::error("invocation failed").field("errorType", "Runtime.InvalidContentType").field("errorMessage", why);
-    return fail("Runtime.InvalidContentType", why);
+    return fail("Runtime.InvalidContentType", "the handler's content type holds control characters (CR, LF, ...)");
   }
   target_.assign(invocation_path).append(ticket_.request_id).append("/response");
   return post("POST /response", payload, content_type, {});
 }
 
 api_result runtime_api::fail(std::string_view error_type, std::string_view message) {
+  // One ERROR record per failed invocation, with the fields AWS's own runtimes log.
+  log::error("invocation failed").field("errorType", error_type).field("errorMessage", message);
   error_body_.clear();
   append_error_body(error_body_, error_type, message);
   target_.assign(invocation_path).append(ticket_.request_id).append("/error");

@@ -54,7 +54,7 @@ class runtime_api {
 
   // Waits for the next invocation. On ok and unreadable, `out` describes it until the next call.
   api_result next(invocation& out);
-  // Answer the invocation the last next() gave.
+  // Answer the invocation the last next() gave; fail() also logs one ERROR record.
   api_result respond(std::string_view payload, std::string_view content_type);
   api_result fail(std::string_view error_type, std::string_view message);
 
