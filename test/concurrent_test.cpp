@@ -71,12 +71,6 @@ constexpr std::size_t sanitizer_threads = 1;
 constexpr std::size_t sanitizer_threads = 0;
 #endif
 
-std::size_t count_of(const std::string& text, std::string_view needle) {
-  std::size_t count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
-  return count;
-}
-
 // Stops the function with SIGTERM and expects a clean exit (a sanitizer report would change it).
 void expect_clean_stop(child_process& function) {
   function.signal(SIGTERM);

@@ -37,12 +37,6 @@ unsigned polls_of(const mode& m) { return m.rics == 0 ? 1 : m.rics; }
 
 std::string held_by(const fifo& gate) { return R"({"read_fifo":")" + gate.path() + "\"}"; }
 
-std::size_t count_of(const std::string& text, std::string_view needle) {
-  std::size_t count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
-  return count;
-}
-
 // A signal set from /proc/PID/status ("SigBlk:\t0000000000004002"); all ones when absent.
 unsigned long long signal_set(const std::string& status, std::string_view name) {
   const auto at = status.find(name);

@@ -55,6 +55,13 @@ inline emulator::post expect_init_failure(emulator::child_process& function,
   return posts[0];
 }
 
+// How many times `needle` occurs in `text` (log lines the tests expect exactly once, say).
+inline std::size_t count_of(const std::string& text, std::string_view needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+  return count;
+}
+
 // A named pipe a probe handler blocks on ({"read_fifo": path}) until the test releases it: the
 // handler stays in flight exactly as long as the test needs, with no timing involved.
 class fifo {
