@@ -597,13 +597,22 @@ TEST(RuntimeApiServer, RestsInsteadOfSpinningWhenOutOfDescriptors) {
     clients.back()->send(get_next_request());
     return true;
   };
+  // Each client is accepted before the next connects, until the server runs out first (it rests
+  // with that client waiting) or this side does (then the reserve makes room for one more).
+  auto accepted_or_resting = [&] {
+    return server.wait_until(
+        [&](const server_stats& s) { return s.connections_accepted == clients.size() || s.listener_rests > 0; },
+        wait);
+  };
   while (clients.size() < 1000 && connect()) {
+    ASSERT_TRUE(accepted_or_resting());
+    if (server.stats().listener_rests > 0) break;
   }
   ASSERT_LT(clients.size(), 1000u);
-  // Every descriptor is taken; the server needs a connection waiting in its backlog too.
-  if (server.stats().connections_accepted == clients.size()) {
+  if (server.stats().listener_rests == 0) {
     ::close(std::exchange(reserve, -1));
     ASSERT_TRUE(connect());
+    ASSERT_TRUE(server.wait_until([](const server_stats& s) { return s.listener_rests > 0; }, wait));
   }
   std::uint64_t accepted = server.stats().connections_accepted;
   ASSERT_LT(accepted, clients.size());

@@ -162,6 +162,8 @@ class http_loop {
   void close(std::uint64_t connection);
 
   std::uint64_t accepted() const noexcept { return accepted_; }
+  // Times an accept found no descriptor free and the listener rested.
+  std::uint64_t listener_rests() const noexcept { return listener_rests_; }
   std::uint64_t open() const noexcept { return connections_.size(); }
 
  private:
@@ -197,6 +199,7 @@ class http_loop {
   std::optional<time_point> listener_rests_until_;  // set while out of descriptors
   std::uint64_t next_id_ = 1;
   std::uint64_t accepted_ = 0;
+  std::uint64_t listener_rests_ = 0;
 };
 
 }  // namespace lambda::emulator

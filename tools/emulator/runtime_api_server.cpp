@@ -386,6 +386,7 @@ server_stats runtime_api_server::stats_locked() const {
   server_stats s;
   s.connections_accepted = loop_->accepted();
   s.connections_open = loop_->open();
+  s.listener_rests = loop_->listener_rests();
   s.polls_parked = book_.parked();
   s.polls_parked_peak = parked_peak_;
   s.requests = requests_;

@@ -102,6 +102,7 @@ struct invocation {
 struct server_stats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_open = 0;
+  std::uint64_t listener_rests = 0;  // times it was out of descriptors with a client waiting
   std::uint64_t polls_parked = 0;
   std::uint64_t polls_parked_peak = 0;
   std::uint64_t requests = 0;
