@@ -17,6 +17,7 @@ BEGIN {
   # The layer of each public header include/lambda/NAME.hpp. A new public header gets a line here.
   public["base64"] = "json"
   public["json"] = "json"
+  public["http_stream"] = "runtime"
   public["log"] = "log"
   public["runtime"] = "runtime"
   script = "tools/check-layers.sh"

@@ -15,7 +15,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -78,30 +80,26 @@ class response {
   std::string error_type_;    // non-empty for failures
 };
 
-// A handler: any callable taking the event's bytes and its context and returning a response
-// (or something that converts to one, such as std::string). It may own move-only state, such
-// as a std::unique_ptr to a database client. A handler that throws fails its invocation with
-// the exception's message and type; the runtime goes on.
-class handler {
- public:
-  handler() noexcept = default;
+namespace detail {
 
-  template <class F, std::enable_if_t<!std::is_same_v<std::decay_t<F>, handler> &&
-                                          std::is_convertible_v<std::invoke_result_t<std::decay_t<F>&, std::string_view,
-                                                                                     const context&>,
-                                                                response>,
+// A move-only callable R(Args...): what handler and streaming_handler share. Unlike
+// std::function it may own move-only state, such as a std::unique_ptr to a database client.
+template <class R, class... Args>
+class unique_function {
+ public:
+  unique_function() noexcept = default;
+
+  template <class F, std::enable_if_t<!std::is_base_of_v<unique_function, std::decay_t<F>> &&
+                                          std::is_invocable_r_v<R, std::decay_t<F>&, Args...>,
                                       int> = 0>
-  handler(F&& f) {
-    // An empty std::function or a null function pointer makes an empty handler, as it would in
+  unique_function(F&& f) {
+    // An empty std::function or a null function pointer makes an empty one, as it would in
     // std::function.
     if (is_empty<std::decay_t<F>>(f)) return;
     callable_ = std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f));
   }
 
-  handler(handler&&) noexcept = default;
-  handler& operator=(handler&&) noexcept = default;
-
-  response operator()(std::string_view event, const context& ctx) const { return callable_->call(event, ctx); }
+  R operator()(Args... args) const { return callable_->call(std::forward<Args>(args)...); }
   explicit operator bool() const noexcept { return callable_ != nullptr; }
 
  private:
@@ -118,22 +116,84 @@ class handler {
 
   struct callable {
     virtual ~callable() = default;
-    virtual response call(std::string_view event, const context& ctx) = 0;
+    virtual R call(Args... args) = 0;
   };
   template <class F>
   struct model final : callable {
     template <class G>
     explicit model(G&& g) : f(std::forward<G>(g)) {}
-    response call(std::string_view event, const context& ctx) override { return f(event, ctx); }
+    R call(Args... args) override { return f(std::forward<Args>(args)...); }
     F f;
   };
   std::unique_ptr<callable> callable_;
+};
+
+class answer_stream;
+
+}  // namespace detail
+
+// A handler: any callable taking the event's bytes and its context and returning a response
+// (or something that converts to one, such as std::string). It may own move-only state. A
+// handler that throws fails its invocation with the exception's message and type; the runtime
+// goes on.
+class handler : public detail::unique_function<response, std::string_view, const context&> {
+ public:
+  using unique_function::unique_function;
+};
+
+// Thrown by response_stream's writes once the stream is broken (the connection to the Runtime
+// API was lost, or the platform refused the answer): the rest can no longer reach the caller,
+// so the handler should stop producing it. The runtime logs why; the next invocation is not
+// affected.
+class stream_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A streamed answer (Lambda response streaming: up to 200 MB, the caller gets each write as it
+// is made). The answer starts with the first byte written, or with flush(): until then the
+// content type may be set, and a failure (an exception) is posted as an ordinary error. After
+// it, a failure ends the stream with the error in its trailers. Returning from the handler
+// ends the stream.
+class response_stream {
+ public:
+  // The caller's content type; application/octet-stream unless set. Before the answer starts
+  // only: afterwards it throws std::logic_error. Throws std::invalid_argument for a type holding
+  // control characters (CR, LF, ...).
+  void set_content_type(std::string_view type);
+  // Sends `bytes` as one chunk before returning, without copying them (writev). An empty write
+  // sends nothing. Throws stream_error once the stream is broken.
+  void write(std::string_view bytes);
+  // Sends the pieces as one chunk, in one system call: e.g. a header and the payload after it.
+  void write(std::initializer_list<std::string_view> pieces);
+  // Writes are never held back, so there is nothing to flush once the answer has started;
+  // before, flush() starts it without a byte, so the caller gets its head (and content type)
+  // now. Throws stream_error once the stream is broken.
+  void flush();
+
+  bool started() const noexcept;
+  std::uint64_t bytes_written() const noexcept;  // body bytes sent so far
+
+ private:
+  friend class detail::answer_stream;
+  explicit response_stream(detail::answer_stream& stream) noexcept : stream_(&stream) {}
+  detail::answer_stream* stream_;
+};
+
+// A streaming handler: any callable taking the event's bytes, its context and the
+// response_stream it writes its answer to. It returns nothing; an exception fails the
+// invocation (before the first byte as an ordinary error, after it in the stream's trailers).
+class streaming_handler
+    : public detail::unique_function<void, std::string_view, const context&, response_stream&> {
+ public:
+  using unique_function::unique_function;
 };
 
 // Builds the handler for RIC `ric` (1..N). It runs the user's initialisation under the
 // runtime's care: if it throws, the failure is posted to /runtime/init/error and the process
 // exits 1.
 using handler_factory = std::function<handler(unsigned ric)>;
+using streaming_handler_factory = std::function<streaming_handler(unsigned ric)>;
 
 struct run_options {
   // After SIGTERM or SIGINT (or a fatal error), how long invocations already received get to
@@ -148,6 +208,9 @@ using concurrent_options = run_options;
 // status (1 after a fatal error).
 int run(handler h, const run_options& options = {});
 int run(handler_factory make_handler, const run_options& options = {});
+// The same with a streaming handler: every answer is streamed.
+int run(streaming_handler h, const run_options& options = {});
+int run(streaming_handler_factory make_handler, const run_options& options = {});
 
 // Lambda Managed Instances: N = AWS_LAMBDA_MAX_CONCURRENCY RICs (see README for the bounds),
 // each a thread with its own connection. With N = 1 it runs inline on the calling thread.
@@ -158,5 +221,8 @@ int run_concurrent(handler shared, const run_options& options = {});
 // The factory form builds one handler per RIC; each is only ever called from its own RIC's
 // thread, so state it owns (move-only state too) needs no locks.
 int run_concurrent(handler_factory make_handler, const run_options& options = {});
+// The same with streaming handlers; with N RICs, N answers may stream at once.
+int run_concurrent(streaming_handler shared, const run_options& options = {});
+int run_concurrent(streaming_handler_factory make_handler, const run_options& options = {});
 
 }  // namespace lambda

@@ -37,12 +37,9 @@ constexpr bool under_thread_sanitizer = false;
 constexpr bool under_thread_sanitizer = false;
 #endif
 
-// Refuses what would break the request's framing.
-void check(const request& req) {
-  if (!chars::is_token_text(req.method)) throw std::invalid_argument("HTTP method is not a token");
-  if (req.target.empty() || !chars::all_of(req.target, chars::is_visible))
-    throw std::invalid_argument("HTTP request target is empty or has spaces or control bytes");
-  for (const header& h : req.headers) {
+// Refuses header (or trailer) fields that would break the request's framing.
+void check(std::span<const header> fields) {
+  for (const header& h : fields) {
     if (!chars::is_token_text(h.name))
       throw std::invalid_argument("HTTP header name is not a token");
     if (!chars::all_field_bytes(h.value))
@@ -50,18 +47,42 @@ void check(const request& req) {
   }
 }
 
+void check(const request& req) {
+  if (!chars::is_token_text(req.method)) throw std::invalid_argument("HTTP method is not a token");
+  if (req.target.empty() || !chars::all_of(req.target, chars::is_visible))
+    throw std::invalid_argument("HTTP request target is empty or has spaces or control bytes");
+  check(req.headers);
+}
+
+void append_fields(std::string& out, std::span<const header> fields) {
+  for (const header& h : fields) {
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+}
+
+// "1f40\r\n": a chunk's size line, into `out`; returns its length.
+std::size_t write_chunk_size_line(char (&out)[20], std::size_t size) {
+  auto [end, ec] = std::to_chars(out, out + 16, size, 16);
+  *end++ = '\r';
+  *end++ = '\n';
+  return static_cast<std::size_t>(end - out);
+}
+
 }  // namespace
 
-void write_request_head(std::string& out, const request& req, std::string_view authority) {
+void write_request_head(std::string& out, const request& req, std::string_view authority,
+                        body_framing framing) {
   check(req);
+  if (framing == body_framing::chunked && !req.body.empty())
+    throw std::invalid_argument("a chunked request sends its body in chunks, not in the request");
   out.clear();
   out.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\nHost: ");
   out.append(authority).append("\r\n");
-  for (const header& h : req.headers) {
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
-  // A POST without a body still says so, or servers may answer 411 Length Required.
-  if (!req.body.empty() || !(req.method == "GET" || req.method == "HEAD")) {
+  append_fields(out, req.headers);
+  if (framing == body_framing::chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (!req.body.empty() || !(req.method == "GET" || req.method == "HEAD")) {
+    // A POST without a body still says so, or servers may answer 411 Length Required.
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, req.body.size());
     out.append("Content-Length: ").append(digits, end).append("\r\n");
@@ -86,14 +107,9 @@ connection::~connection() { close_fd(); }
 
 result connection::send(const request& req, response& out) {
   write_request_head(head_, req, endpoint_.authority);
-  out = response{};
-  filled_ = 0;  // the previous answer, which `out` may have viewed, is let go
-  header_count_ = 0;
-  if (capacity_ > kept_buffer_bytes) {
-    buffer_.reset();
-    capacity_ = 0;
-  }
-  if (capacity_ == 0) grow(options_.initial_buffer);
+  // A chunked request left unfinished cannot be completed by another one: start afresh.
+  if (std::exchange(chunked_, chunked_state::none) != chunked_state::none) close_fd();
+  forget_answer(out);
 
   call c{req};
   if (!req.interruptible) return exchange_or_out_of_memory(c, out);
@@ -106,6 +122,105 @@ result connection::send(const request& req, response& out) {
   // Interrupted while waiting, the socket was (or is being) shut down: no later request may meet it.
   if (!state_.compare_exchange_strong(expected, idle) && !c.answering) close_fd();
   return r;
+}
+
+// The previous answer, which `out` may have viewed, is let go; a buffer grown past what an idle
+// connection keeps is released.
+void connection::forget_answer(response& out) {
+  out = response{};
+  filled_ = 0;
+  header_count_ = 0;
+  if (capacity_ > kept_buffer_bytes) {
+    buffer_.reset();
+    capacity_ = 0;
+  }
+  if (capacity_ == 0) grow(options_.initial_buffer);
+}
+
+result connection::begin_chunked(const request& req) {
+  write_request_head(head_, req, endpoint_.authority, body_framing::chunked);
+  if (std::exchange(chunked_, chunked_state::none) != chunked_state::none) close_fd();
+  call c{req};
+  if (const int fd = fd_.load(std::memory_order_relaxed); fd >= 0) {
+    // The body cannot be sent twice, so a kept-alive connection the server has closed (or that
+    // holds bytes nobody asked for) is replaced before the first byte, not found dead after.
+    char byte;
+    if (::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+      close_fd();
+  }
+  if (fd_.load(std::memory_order_relaxed) < 0) {
+    result opened = open(c);
+    if (!opened) return opened;
+  }
+  chunked_ = chunked_state::head_waiting;
+  return {};
+}
+
+result connection::send_chunk(std::span<const std::string_view> pieces) {
+  if (chunked_ == chunked_state::none)
+    return {error_kind::connection_lost, "the chunked request to " + endpoint_.authority + " was not begun or was lost"};
+  std::size_t size = 0;
+  for (std::string_view piece : pieces) size += piece.size();
+  // An empty chunk would end the body: only a head still waiting goes out.
+  if (size == 0 && chunked_ == chunked_state::sending) return {};
+  char size_line[20];
+  const std::size_t line = size == 0 ? 0 : write_chunk_size_line(size_line, size);
+  return send_chunk_parts(chunked_ == chunked_state::head_waiting ? std::string_view(head_) : std::string_view(),
+                          {size_line, line}, size == 0 ? std::span<const std::string_view>() : pieces);
+}
+
+result connection::finish_chunked(std::span<const header> trailers, response& out) {
+  if (chunked_ == chunked_state::none)
+    return {error_kind::connection_lost, "the chunked request to " + endpoint_.authority + " was not begun or was lost"};
+  check(trailers);
+  // The last chunk and the trailers follow the head if it is still waiting, in one write.
+  if (chunked_ == chunked_state::sending) head_.clear();
+  head_.append("0\r\n");
+  append_fields(head_, trailers);
+  head_.append("\r\n");
+  chunked_ = chunked_state::none;
+  const request sent{.method = "POST"};  // never HEAD: the answer has a body to read
+  call c{sent};
+  iovec tail{head_.data(), head_.size()};
+  if (result r = send_parts(c, &tail, 1); !r) return r;
+  forget_answer(out);
+  bool got_bytes = false;
+  try {
+    return read_answer(c, out, got_bytes);
+  } catch (const std::bad_alloc&) {
+    return fail_and_close(error_kind::too_large, "no memory for the answer from " + endpoint_.authority);
+  }
+}
+
+// Sends [head] size-line pieces... CRLF in as few sendmsg calls as the kernel allows, never
+// copying the pieces; at most a fixed number of parts per call, so no allocation either.
+result connection::send_chunk_parts(std::string_view head, std::string_view size_line,
+                                    std::span<const std::string_view> pieces) {
+  constexpr std::size_t most = 64;
+  iovec parts[most];
+  std::size_t count = 0;
+  const request none{};
+  call c{none};
+  const auto add = [&](std::string_view bytes) -> result {
+    if (bytes.empty()) return {};
+    if (count == most) {
+      if (result r = send_parts(c, parts, count); !r) return r;
+      count = 0;
+    }
+    parts[count++] = {const_cast<char*>(bytes.data()), bytes.size()};
+    return {};
+  };
+  result r = add(head);
+  if (r) r = add(size_line);
+  for (std::size_t i = 0; r && i < pieces.size(); ++i) r = add(pieces[i]);
+  if (r && !size_line.empty()) r = add("\r\n");
+  if (r && count > 0) r = send_parts(c, parts, count);
+  if (!r) {
+    chunked_ = chunked_state::none;
+    return r;
+  }
+  chunked_ = chunked_state::sending;
+  return {};
 }
 
 void connection::interrupt() noexcept {
@@ -246,9 +361,13 @@ result connection::back_off(call& c, clock::duration delay) {
 result connection::write_request(call& c) {
   iovec parts[2] = {{head_.data(), head_.size()},
                     {const_cast<char*>(c.req.body.data()), c.req.body.size()}};
+  return send_parts(c, parts, c.req.body.empty() ? 1 : 2);
+}
+
+result connection::send_parts(call& c, iovec* parts, std::size_t count) {
   msghdr message{};
   message.msg_iov = parts;
-  message.msg_iovlen = c.req.body.empty() ? 1 : 2;
+  message.msg_iovlen = count;
   while (message.msg_iovlen > 0) {
     const ssize_t sent = ::sendmsg(fd_.load(std::memory_order_relaxed), &message, MSG_NOSIGNAL);
     if (sent < 0) {

@@ -14,6 +14,8 @@
 //   use(answer.status, answer.header("Content-Type"), answer.body);
 #pragma once
 
+#include <sys/uio.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -41,11 +43,16 @@ struct request {
   bool interruptible = false;            // the long poll: may be ended by interrupt()
 };
 
+// How a request's body is delimited: by Content-Length (req.body, whole), or in chunks sent
+// after the head (Transfer-Encoding: chunked).
+enum class body_framing { length, chunked };
+
 // Replaces `out` with the head of `req` (request line, Host, the caller's headers, then
-// Content-Length unless a GET or HEAD has no body). Throws std::invalid_argument when a method,
-// target or header would break the framing: a CR, LF or other control byte, an empty or
-// non-token name.
-void write_request_head(std::string& out, const request& req, std::string_view authority);
+// Content-Length unless a GET or HEAD has no body, or Transfer-Encoding: chunked). Throws
+// std::invalid_argument when a method, target or header would break the framing: a CR, LF or
+// other control byte, an empty or non-token name.
+void write_request_head(std::string& out, const request& req, std::string_view authority,
+                        body_framing framing = body_framing::length);
 
 struct response {
   int status = 0;
@@ -99,6 +106,21 @@ class connection {
   // failed (over max_body, cut, malformed), `out` still has the head's status and headers.
   result send(const request& req, response& out);
 
+  // A request whose body is produced while it is sent (Transfer-Encoding: chunked):
+  // - begin_chunked() connects if needed and prepares the head; the head goes out with the
+  //   first chunk, so a request that is never given a byte costs no system call until it ends;
+  // - send_chunk() sends `pieces` as one chunk, the caller's bytes in place (one sendmsg, no
+  //   copy); pieces that are all empty send nothing but a head still waiting;
+  // - finish_chunked() sends the last chunk and `trailers`, then reads the answer into `out`
+  //   as send() does.
+  // Never interruptible, and never sent twice: a connection lost on the way fails the request
+  // (connection_lost) and is closed. The receive buffer, and so the views of the previous
+  // answer, stay untouched until finish_chunked(). Throws std::invalid_argument as send() does,
+  // for the request and for trailers.
+  result begin_chunked(const request& req);
+  result send_chunk(std::span<const std::string_view> pieces);
+  result finish_chunked(std::span<const header> trailers, response& out);
+
   // Callable from any thread, and async-signal-safe (no lock, no allocation): ends the
   // interruptible request in progress if it is still waiting for its answer (shutdown(2) of
   // its socket), and makes every later interruptible request fail at once, unsent, with
@@ -120,6 +142,10 @@ class connection {
   result connect_to(call& c, const sockaddr* address, socklen_t size);
   result back_off(call& c, clock::duration delay);
   result write_request(call& c);
+  result send_parts(call& c, iovec* parts, std::size_t count);
+  result send_chunk_parts(std::string_view head, std::string_view size_line,
+                          std::span<const std::string_view> pieces);
+  void forget_answer(response& out);
   result read_answer(call& c, response& out, bool& got_bytes);
   result read_head(call& c, response_head& head, std::size_t& head_size, bool& got_bytes);
   result read_body(call& c, const response_head& head, std::size_t head_size, response& out);
@@ -153,6 +179,8 @@ class connection {
   std::atomic<int> state_{idle};
   std::atomic<int> interrupting_{0};  // interrupt() calls in progress
   std::string head_;             // the request head, rebuilt in place for each request
+  enum class chunked_state { none, head_waiting, sending };
+  chunked_state chunked_ = chunked_state::none;  // a chunked request in progress
   std::unique_ptr<char[]> buffer_;
   std::size_t capacity_ = 0;
   std::size_t filled_ = 0;

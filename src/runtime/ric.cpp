@@ -7,6 +7,7 @@
 
 #include "log/tags.hpp"
 #include "runtime/process.hpp"
+#include "runtime/stream.hpp"
 
 namespace lambda {
 namespace {
@@ -88,9 +89,26 @@ api_result answer(runtime_api& api, const handler& handle, const invocation& inv
   return api.respond(result->payload(), result->content_type());
 }
 
+// Runs a streaming handler and ends its stream. A failure before the answer started is an
+// ordinary /error post; after, it goes into the stream's trailers. Either way the stream ends.
+api_result answer(runtime_api& api, const streaming_handler& handle, const invocation& inv) {
+  answer_stream stream(api);
+  try {
+    invocation_scope scope(inv.ctx);
+    response_stream out = stream.writer();
+    handle(inv.event, inv.ctx, out);
+  } catch (...) {
+    auto error = describe_current_exception();
+    if (!stream.started()) return api.fail(error.type, error.message);
+    return stream.end(&error);
+  }
+  return stream.end(nullptr);
+}
+
 }  // namespace
 
-ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& options) {
+template <class Handler>
+ric_end run_ric(runtime_api& api, const Handler& handle, const ric_options& options) {
   trace_id_variable trace_variable;
   invocation inv;
   int failed_polls = 0;
@@ -135,6 +153,9 @@ ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& opti
     if (posted.status != api_status::ok) log::warn("{}", posted.reason);
   }
 }
+
+template ric_end run_ric(runtime_api&, const handler&, const ric_options&);
+template ric_end run_ric(runtime_api&, const streaming_handler&, const ric_options&);
 
 }  // namespace detail
 }  // namespace lambda

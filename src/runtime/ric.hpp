@@ -22,7 +22,8 @@ struct ric_end {
 };
 
 // Answers invocations, each exactly once, until the long poll is interrupted or a fatal error
-// happens. A handler's exception fails only its invocation.
-ric_end run_ric(runtime_api& api, const handler& handle, const ric_options& options);
+// happens. A handler's exception fails only its invocation. For handler and streaming_handler.
+template <class Handler>
+ric_end run_ric(runtime_api& api, const Handler& handle, const ric_options& options);
 
 }  // namespace lambda::detail

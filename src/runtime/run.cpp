@@ -6,6 +6,7 @@
 #include <latch>
 #include <memory>
 #include <exception>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -27,7 +28,11 @@ void report_init_failure(detail::runtime_api& api, std::string_view error_type, 
 
 // Builds RIC `ric`'s handler with the user's factory. If the factory throws or gives an empty
 // handler, the failure is posted to /runtime/init/error and logged, and false is returned.
-bool build_handler(detail::runtime_api& api, const handler_factory& make_handler, unsigned ric, handler& out) {
+template <class Handler>
+using factory = std::function<Handler(unsigned ric)>;
+
+template <class Handler>
+bool build_handler(detail::runtime_api& api, const factory<Handler>& make_handler, unsigned ric, Handler& out) {
   try {
     out = make_handler(ric);
   } catch (...) {
@@ -44,7 +49,8 @@ bool build_handler(detail::runtime_api& api, const handler_factory& make_handler
 
 // One RIC on the calling thread, starting no thread: classic Lambda, and Managed Instances with
 // N = 1. With one invocation at a time the trace id can go into _X_AMZN_TRACE_ID.
-int run_inline(detail::runtime_api& api, const handler& handle, std::chrono::milliseconds grace) {
+template <class Handler>
+int run_inline(detail::runtime_api& api, const Handler& handle, std::chrono::milliseconds grace) {
   detail::runtime_api* const rics[] = {&api};
   detail::process_stop stop(rics, grace);
   auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true});
@@ -56,14 +62,16 @@ int run_inline(detail::runtime_api& api, const handler& handle, std::chrono::mil
 
 // One RIC thread: waits for the pool to be complete, then answers invocations until stopped.
 // The first fatal error is logged and stops every other RIC.
-void ric_thread(unsigned id, const handler& handle, detail::runtime_api& api, detail::process_stop& stop,
+template <class Handler>
+void ric_thread(unsigned id, const Handler& handle, detail::runtime_api& api, detail::process_stop& stop,
                 std::latch& started) {
   started.wait();
   auto end = detail::run_ric(api, handle, {.id = id});
   if (end.fatal && stop.stop_for_fatal_error()) log::fatal("{}", end.reason);
 }
 
-int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, const handler_factory& make_handler,
+template <class Handler>
+int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, const factory<Handler>& make_handler,
              bool shared, unsigned rics, const run_options& options) {
   if (std::string error; !detail::make_room_for_rics(rics, error)) {
     report_init_failure(init_api, "Runtime.ResourceLimit", error);
@@ -71,7 +79,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
   }
   // A shared handler is built once; a factory builds one handler per RIC, all before any RIC
   // polls, so an init failure never leaves a half-started pool.
-  std::vector<handler> handlers(shared ? 1 : rics);
+  std::vector<Handler> handlers(shared ? 1 : rics);
   for (unsigned i = 0; i < handlers.size(); ++i) {
     if (!build_handler(init_api, make_handler, i + 1, handlers[i])) return 1;
   }
@@ -93,7 +101,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     threads.reserve(rics);
     try {
       for (unsigned id = 1; id <= rics; ++id) {
-        threads.emplace_back(ric_thread, id, std::cref(handlers[shared ? 0 : id - 1]), std::ref(*apis[id - 1]),
+        threads.emplace_back(ric_thread<Handler>, id, std::cref(handlers[shared ? 0 : id - 1]), std::ref(*apis[id - 1]),
                              std::ref(stop), std::ref(started));
         // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
         pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
@@ -113,23 +121,23 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
   return stop.fatal_error_happened() ? 1 : 0;
 }
 
-int start_rics(const handler_factory& make_handler, bool shared, const run_options& options) {
+template <class Handler>
+int start_rics(const factory<Handler>& make_handler, bool shared, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
   detail::runtime_api init_api(endpoint, {});  // connects only if an init error must be posted
   auto setting = detail::parse_max_concurrency(std::getenv("AWS_LAMBDA_MAX_CONCURRENCY"));
   if (!setting.warning.empty()) log::warn("{}", setting.warning);
   if (setting.rics == 1) {
-    handler handle;
+    Handler handle;
     if (!build_handler(init_api, make_handler, 1, handle)) return 1;
     return run_inline(init_api, handle, options.shutdown_grace);
   }
   return run_pool(init_api, endpoint, make_handler, shared, setting.rics, options);
 }
 
-}  // namespace
-
-int run(handler h, const run_options& options) {
+template <class Handler>
+int run_one(Handler h, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
   detail::runtime_api api(endpoint, {});
@@ -140,23 +148,41 @@ int run(handler h, const run_options& options) {
   return run_inline(api, h, options.shutdown_grace);
 }
 
-int run(handler_factory make_handler, const run_options& options) {
+template <class Handler>
+int run_one(const factory<Handler>& make_handler, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
   detail::runtime_api api(endpoint, {});
-  handler handle;
+  Handler handle;
   if (!build_handler(api, make_handler, 1, handle)) return 1;
   return run_inline(api, handle, options.shutdown_grace);
 }
 
-int run_concurrent(handler shared, const run_options& options) {
+template <class Handler>
+int run_shared(Handler shared, const run_options& options) {
   // The shared handler outlives every RIC; the factory only lends it.
-  auto owned = std::make_shared<handler>(std::move(shared));
-  return start_rics(handler_factory([owned](unsigned) { return *owned ? handler(std::cref(*owned)) : handler(); }),
+  auto owned = std::make_shared<Handler>(std::move(shared));
+  return start_rics(factory<Handler>([owned](unsigned) { return *owned ? Handler(std::cref(*owned)) : Handler(); }),
                     true, options);
 }
 
+}  // namespace
+
+int run(handler h, const run_options& options) { return run_one(std::move(h), options); }
+int run(handler_factory make_handler, const run_options& options) { return run_one(make_handler, options); }
+int run(streaming_handler h, const run_options& options) { return run_one(std::move(h), options); }
+int run(streaming_handler_factory make_handler, const run_options& options) {
+  return run_one(make_handler, options);
+}
+
+int run_concurrent(handler shared, const run_options& options) { return run_shared(std::move(shared), options); }
 int run_concurrent(handler_factory make_handler, const run_options& options) {
+  return start_rics(make_handler, false, options);
+}
+int run_concurrent(streaming_handler shared, const run_options& options) {
+  return run_shared(std::move(shared), options);
+}
+int run_concurrent(streaming_handler_factory make_handler, const run_options& options) {
   return start_rics(make_handler, false, options);
 }
 

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <utility>
 
+#include <lambda/base64.hpp>
 #include <lambda/json.hpp>
 #include <lambda/log.hpp>
 
@@ -19,6 +21,7 @@ namespace {
 constexpr std::string_view next_path = "/2018-06-01/runtime/invocation/next";
 constexpr std::string_view invocation_path = "/2018-06-01/runtime/invocation/";
 constexpr std::string_view init_error_path = "/2018-06-01/runtime/init/error";
+constexpr std::string_view streamed_call = "POST /response (streamed)";
 constexpr std::string_view user_agent = "lambda-ric-cpp/" LAMBDA_RIC_VERSION;
 constexpr std::size_t max_request_id = 256;
 constexpr std::size_t max_quoted_answer = 256;
@@ -240,15 +243,67 @@ api_result runtime_api::post(std::string_view call, std::string_view body, std::
 
   const http::request request{.method = "POST", .target = target_,
                               .headers = std::span(headers, count), .body = body};
-  if (auto sent = connection_.send(request, answer_); !sent) {
-    auto status = sent.error == http::error_kind::connect_failed ? api_status::fatal : api_status::rejected;
-    std::string reason(call);
-    if (!ticket_.request_id.empty()) reason.append(" for ").append(ticket_.request_id);
-    return {status, reason.append(": ").append(sent.message), {}};
-  }
+  return answered(call, connection_.send(request, answer_));
+}
+
+// What a post came to: sent and answered 2xx, refused (4xx), or the Runtime API is gone.
+api_result runtime_api::answered(std::string_view call, const http::result& sent) const {
+  if (!sent) return not_sent(call, sent);
   if (answer_.status >= 200 && answer_.status < 300) return {};
   auto status = answer_.status >= 500 ? api_status::fatal : api_status::rejected;
   return {status, status_reason(call, ticket_.request_id, answer_), {}};
+}
+
+api_result runtime_api::not_sent(std::string_view call, const http::result& sent) const {
+  auto status = sent.error == http::error_kind::connect_failed ? api_status::fatal : api_status::rejected;
+  std::string reason(call);
+  if (!ticket_.request_id.empty()) reason.append(" for ").append(ticket_.request_id);
+  return {status, reason.append(": ").append(sent.message), {}};
+}
+
+api_result runtime_api::stream_begin(std::string_view content_type) {
+  stream_broken_.reset();
+  target_.assign(invocation_path).append(ticket_.request_id).append("/response");
+  http::header headers[5] = {
+      {"User-Agent", user_agent},
+      {"Content-Type", content_type},
+      {"Lambda-Runtime-Function-Response-Mode", "streaming"},
+      {"Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"}};
+  std::size_t count = 4;
+  if (!ticket_.invocation_id.empty()) headers[count++] = {"Lambda-Runtime-Invocation-Id", ticket_.invocation_id};
+  const http::request request{.method = "POST", .target = target_, .headers = std::span(headers, count)};
+  if (auto begun = connection_.begin_chunked(request); !begun) return stream_failed(begun);
+  return {};
+}
+
+api_result runtime_api::stream_write(std::span<const std::string_view> pieces) {
+  if (stream_broken_) return *stream_broken_;
+  if (auto sent = connection_.send_chunk(pieces); !sent) return stream_failed(sent);
+  return {};
+}
+
+api_result runtime_api::stream_end(const error_description* error) {
+  if (stream_broken_) return *std::exchange(stream_broken_, std::nullopt);
+  http::header trailers[2];
+  std::size_t count = 0;
+  if (error) {
+    // One ERROR record per failed invocation, as fail() writes it.
+    log::error("invocation failed").field("errorType", error->type).field("errorMessage", error->message);
+    error_type_.clear();
+    append_error_type_header(error_type_, error->type);
+    error_body_.clear();
+    append_error_body(error_body_, error->type, error->message);
+    error_trailer_.clear();
+    base64::append_encoded(error_trailer_, error_body_);
+    trailers[count++] = {"Lambda-Runtime-Function-Error-Type", error_type_};
+    trailers[count++] = {"Lambda-Runtime-Function-Error-Body", error_trailer_};
+  }
+  return answered(streamed_call, connection_.finish_chunked(std::span(trailers, count), answer_));
+}
+
+api_result runtime_api::stream_failed(const http::result& failed) {
+  stream_broken_ = not_sent(streamed_call, failed);
+  return *stream_broken_;
 }
 
 }  // namespace lambda::detail

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <exception>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -48,6 +50,14 @@ struct api_result {
   std::string_view error_type;   // for unreadable: the Runtime.* type to fail the invocation with
 };
 
+// The type and message of the exception being handled (call only inside a catch block);
+// non-std::exception throws are described by their type too.
+struct error_description {
+  std::string type;
+  std::string message;
+};
+error_description describe_current_exception();
+
 class runtime_api {
  public:
   runtime_api(const http::endpoint& endpoint, const http::connection_options& options);
@@ -60,6 +70,15 @@ class runtime_api {
 
   api_result init_error(std::string_view error_type, std::string_view message);
 
+  // A streamed answer to the invocation in hand (Response-Mode streaming, a chunked body):
+  // stream_begin() prepares the POST, whose head goes out with the first stream_write();
+  // stream_end() ends it, with the error trailers when `error` is given (logging the failure
+  // as fail() does), and reads the platform's answer. After a failed call, only stream_end()
+  // remains, and it reports that failure.
+  api_result stream_begin(std::string_view content_type);
+  api_result stream_write(std::span<const std::string_view> pieces);
+  api_result stream_end(const error_description* error);
+
   // Ends a long poll in progress, and makes every later one end at once; posts are never cut.
   // Async-signal-safe, callable from any thread.
   void interrupt() noexcept { connection_.interrupt(); }
@@ -67,6 +86,9 @@ class runtime_api {
  private:
   api_result post(std::string_view call, std::string_view body, std::string_view content_type,
                   std::string_view error_type);
+  api_result answered(std::string_view call, const http::result& sent) const;
+  api_result not_sent(std::string_view call, const http::result& sent) const;
+  api_result stream_failed(const http::result& failed);
 
   http::connection connection_;
   http::response answer_;
@@ -74,18 +96,13 @@ class runtime_api {
   std::string target_;       // reused request paths
   std::string error_body_;   // reused JSON error bodies
   std::string error_type_;   // reused Lambda-Runtime-Function-Error-Type values
+  std::string error_trailer_;  // reused base64 error bodies for a stream's trailer
+  std::optional<api_result> stream_broken_;  // why the stream in progress failed
 };
 
 // Request ids go into a URL path: only RFC 3986 unreserved characters are allowed.
 bool is_valid_request_id(std::string_view id) noexcept;
 
-// The type and message of the exception being handled (call only inside a catch block);
-// non-std::exception throws are described by their type too.
-struct error_description {
-  std::string type;
-  std::string message;
-};
-error_description describe_current_exception();
 
 // The Lambda-Runtime-Function-Error-Type value for an error type. The platform keeps only
 // values matching (Runtime|Function)\.[A-Z][a-zA-Z]+ and records the rest as Runtime.Unknown,
