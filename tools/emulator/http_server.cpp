@@ -297,7 +297,15 @@ void request_reader::consume() {
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
     case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 401: return "Unauthorized";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
@@ -305,6 +313,8 @@ std::string_view reason_phrase(int status) noexcept {
     case 410: return "Gone";
     case 413: return "Content Too Large";
     case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
     default: return "Unknown";
   }
 }
