@@ -212,6 +212,42 @@ TEST(InvocationReport, AnswersInvokersAsLambdasInvokeApiDoes) {
             R"({"errorMessage":"Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"})");
 }
 
+invocation streamed(std::string body) {
+  invocation done = answered(post_kind::response, std::move(body));
+  post& p = *done.answer;
+  p.streamed = true;
+  p.chunk_sizes = {2, 3};
+  p.body_bytes = 5;
+  p.first_byte_at = time_point(1s) + 250us;
+  return done;
+}
+
+TEST(InvocationReport, ShowsStreamsWithTheirChunksBytesAndFirstByte) {
+  EXPECT_EQ(report_line(streamed("hello"), 4),
+            R"({"line":4,"requestId":"req-1","status":"ok","durationMs":1.5,"streamed":true,"chunks":2,)"
+            R"("bytes":5,"firstByteMs":0.25,"responseText":"hello"})");
+  invocation failed = streamed("hello");
+  failed.state = invocation_state::failed;
+  failed.failure_type = "Function.RuntimeError";
+  failed.failure_message = "went wrong";
+  EXPECT_EQ(report_line(failed, 4),
+            R"({"line":4,"requestId":"req-1","status":"error","durationMs":1.5,"streamed":true,"chunks":2,)"
+            R"("bytes":5,"firstByteMs":0.25,"errorType":"Function.RuntimeError","errorMessage":"went wrong"})");
+}
+
+TEST(InvocationReport, CutsResponsesOverOneMebibyteAndSaysSo) {
+  std::string body = "[" + std::string(max_reported_body, '1') + "]";
+  std::string line = report_line(streamed(body), 1);
+  EXPECT_EQ(json::find_string(line, "/responseText")->size(), max_reported_body);
+  EXPECT_EQ(json::find(line, "/truncated").value_or("missing"), "true");
+  // Never inside a UTF-8 sequence.
+  std::string accents(max_reported_body - 1, 'a');
+  accents += "\u00e9\u00e9";
+  line = report_line(streamed(accents), 1);
+  EXPECT_EQ(json::find_string(line, "/responseText")->size(), max_reported_body - 1);
+  EXPECT_FALSE(json::find(report_line(streamed("short"), 1), "/truncated"));
+}
+
 TEST(InvocationReport, SummarizesCountsPercentilesAndThroughput) {
   run_stats stats;
   for (int i = 1; i <= 100; ++i) {

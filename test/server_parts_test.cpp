@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstring>
+#include <utility>
+#include <vector>
 #include <set>
 #include <string>
 
@@ -107,6 +109,114 @@ TEST(RequestReader, GrowsForABigBodyAndShrinksAfterIt) {
   ASSERT_EQ(f.status, http::parse_status::complete);
   EXPECT_EQ(f.body, body);
   EXPECT_LE(reader.space().size(), 8192u);
+}
+
+// Decodes `wire` handed over `step` bytes at a time, each piece from a guarded page.
+struct decoded_body {
+  http::parse_status status = http::parse_status::incomplete;
+  std::string body;
+  std::vector<std::size_t> chunks;
+  std::vector<std::pair<std::string, std::string>> trailers;
+  std::size_t left = 0;  // bytes after the body
+};
+
+decoded_body decode_chunked(std::string_view wire, std::size_t step) {
+  chunked_body_decoder decoder;
+  decoded_body out;
+  for (std::size_t at = 0; at < wire.size() && out.status == http::parse_status::incomplete; at += step) {
+    guarded_bytes piece(wire.substr(at, step));
+    auto r = decoder.decode({piece.data(), piece.size()}, out.chunks);
+    out.status = r.status;
+    out.body.append(piece.data(), r.decoded);
+    if (r.status == http::parse_status::complete) out.left = wire.size() - at - r.consumed;
+  }
+  if (decoder.done()) {
+    for (const auto& t : decoder.trailers()) out.trailers.emplace_back(t.name, t.value);
+  }
+  return out;
+}
+
+TEST(ChunkedBody, TellsWhereEachChunkEndsAndKeepsTheTrailers) {
+  const std::string wire =
+      "2\r\nab\r\n3;ext=1\r\ncde\r\n0\r\nLambda-Runtime-Function-Error-Type: Function.RuntimeError\r\n"
+      "Lambda-Runtime-Function-Error-Body:  eyJ9  \r\n\r\nNEXT";
+  for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{5}}) {
+    decoded_body d = decode_chunked(wire, step);
+    ASSERT_EQ(d.status, http::parse_status::complete) << step;
+    EXPECT_EQ(d.body, "abcde");
+    EXPECT_EQ(d.chunks, (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(d.trailers, (std::vector<std::pair<std::string, std::string>>{
+                              {"Lambda-Runtime-Function-Error-Type", "Function.RuntimeError"},
+                              {"Lambda-Runtime-Function-Error-Body", "eyJ9"}}));
+    EXPECT_EQ(d.left, 4u);
+  }
+  decoded_body bare = decode_chunked("0\r\n\r\n", 1);
+  EXPECT_EQ(bare.status, http::parse_status::complete);
+  EXPECT_TRUE(bare.chunks.empty() && bare.trailers.empty());
+}
+
+TEST(ChunkedBody, RejectsBrokenFramingAndTrailers) {
+  for (std::string wire : {"x\r\n", "2\r\nabc\r\n", "2\nab\r\n", "0\r\n bad: fold\r\n\r\n",
+                           "0\r\nno-colon\r\n\r\n", "0\r\nName: a\rb\r\n\r\n"}) {
+    EXPECT_EQ(decode_chunked(wire, 1).status, http::parse_status::malformed) << wire;
+  }
+  EXPECT_EQ(decode_chunked("0\r\nT: " + std::string(70000, 'v') + "\r\n\r\n", 4096).status,
+            http::parse_status::too_large);
+}
+
+// Follows one body as the server does: a policy, then every piece.
+class recording_listener : public body_listener {
+ public:
+  explicit recording_listener(body_policy policy) : policy_(policy) {}
+  body_policy on_head(const received_request& head) override {
+    targets.emplace_back(head.target);
+    return policy_;
+  }
+  void on_body(const received_request&, const body_progress& progress) override {
+    pieces.emplace_back(progress.data);
+    chunks.insert(chunks.end(), progress.chunks.begin(), progress.chunks.end());
+    bytes = progress.body_bytes;
+  }
+  std::vector<std::string> targets, pieces;
+  std::vector<std::size_t> chunks;
+  std::uint64_t bytes = 0;
+
+ private:
+  body_policy policy_;
+};
+
+TEST(RequestReader, ReportsAChunkedBodyAsItComesAndCanDropIt) {
+  request_reader reader;
+  recording_listener listener({.max_body = 1 << 20, .keep = false, .report = true});
+  received_request r;
+  feed(reader, "POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab");
+  EXPECT_EQ(reader.next(r, &listener), http::parse_status::incomplete);
+  feed(reader, "cd\r\n");
+  EXPECT_EQ(reader.next(r, &listener), http::parse_status::incomplete);
+  EXPECT_EQ(listener.chunks, std::vector<std::size_t>{4});
+  feed(reader, "3\r\nefg\r\n0\r\nT: v\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(reader.next(r, &listener), http::parse_status::complete);
+  EXPECT_EQ(listener.targets, std::vector<std::string>{"/s"});
+  EXPECT_EQ(listener.pieces, (std::vector<std::string>{"ab", "cd", "efg"}));
+  EXPECT_EQ(listener.chunks, (std::vector<std::size_t>{4, 3}));
+  EXPECT_EQ(listener.bytes, 7u);
+  EXPECT_TRUE(r.chunked);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.body_bytes, 7u);
+  ASSERT_EQ(r.trailers.size(), 1u);
+  EXPECT_EQ(r.trailers[0].value, "v");
+  reader.consume();
+  ASSERT_EQ(reader.next(r, &listener), http::parse_status::complete);
+  EXPECT_EQ(r.target, "/next");
+}
+
+TEST(RequestReader, AListenersLimitAppliesToTheBodyItChose) {
+  request_reader reader;
+  recording_listener listener({.max_body = 3, .keep = false, .report = true});
+  received_request r;
+  feed(reader, "POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n");
+  EXPECT_EQ(reader.next(r, &listener), http::parse_status::too_large);
+  EXPECT_EQ(listener.bytes, 4u);  // seen passing the limit before the refusal
 }
 
 struct routed_call {

@@ -7,13 +7,16 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <lambda/base64.hpp>
 #include <lambda/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -105,7 +108,9 @@ class emulator_session {
   // before any other thread. Throws std::system_error when the bootstrap cannot be started.
   // wait() returns once `wake_every` invocations have finished, or when none is left queued or
   // running (besides the other reasons below).
-  emulator_session(const cli_options& options, std::size_t wake_every);
+  // `on_stream` (optional) sees streamed answers as they arrive, on the server's thread.
+  emulator_session(const cli_options& options, std::size_t wake_every,
+                   std::function<void(const stream_step&)> on_stream = {});
   ~emulator_session();
 
   runtime_api_server& server() noexcept { return *server_; }
@@ -144,6 +149,112 @@ class emulator_session {
   std::unique_ptr<child_process> child_;
 };
 
+// A request id as the emulator's stderr lines show it: its first 8 characters.
+std::string_view short_id(std::string_view request_id) { return request_id.substr(0, 8); }
+
+double ms_between(time_point from, time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// Batch mode's live view of streamed answers on stderr: a line per chunk as it arrives for the
+// first chunks_shown chunks of a stream, then one a second, so a 100 MB stream stays readable.
+// Its steps come on the server's thread.
+class stream_printer {
+ public:
+  static constexpr std::size_t chunks_shown = 20;
+
+  // Before the event is queued, so that its first chunk already has a line number.
+  void expect(const std::string& request_id, std::size_t line) {
+    std::lock_guard lock(mutex_);
+    streams_[request_id] = {line};
+  }
+  void forget(const std::string& request_id) {
+    std::lock_guard lock(mutex_);
+    streams_.erase(request_id);
+  }
+  void on_step(const stream_step& step);
+
+ private:
+  struct seen {
+    std::size_t line = 0;
+    time_point last_line{};
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, seen, string_hash, std::equal_to<>> streams_;
+};
+
+void stream_printer::on_step(const stream_step& step) {
+  std::lock_guard lock(mutex_);
+  auto it = streams_.find(step.request_id);
+  if (it == streams_.end()) return;
+  seen& s = it->second;
+  double at = ms_between(step.delivered_at, step.at);
+  std::string_view id = short_id(step.request_id);
+  std::size_t first = step.chunks_so_far - step.chunks.size();
+  for (std::size_t i = 0; i < step.chunks.size() && first + i < chunks_shown; ++i) {
+    std::fprintf(stderr, "lambda-emulator: line %zu (%.*s): chunk %zu, %zu bytes at %.1f ms\n", s.line,
+                 static_cast<int>(id.size()), id.data(), first + i + 1, step.chunks[i], at);
+    s.last_line = step.at;
+  }
+  if (step.chunks_so_far <= chunks_shown || step.at - s.last_line < std::chrono::seconds(1)) return;
+  s.last_line = step.at;
+  std::fprintf(stderr, "lambda-emulator: line %zu (%.*s): %zu chunks, %llu bytes so far at %.1f ms\n",
+               s.line, static_cast<int>(id.size()), id.data(), step.chunks_so_far,
+               static_cast<unsigned long long>(step.bytes_so_far), at);
+}
+
+constexpr std::string_view http_integration_type = "application/vnd.awslambda.http-integration-response";
+// The prelude of a Function URL stream ends at 8 NUL bytes.
+constexpr std::string_view prelude_end("\0\0\0\0\0\0\0\0", 8);
+// A prelude that has not ended by then is not one: the stream is passed on as it is.
+constexpr std::size_t max_prelude_bytes = 64 * 1024;
+constexpr std::string_view declared_error_trailers =
+    "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n";
+
+// What a Function URL's prelude says about the answer: its status and header lines.
+struct prelude_answer {
+  int status = 200;
+  std::string header_lines;
+};
+
+bool holds_no_line_break(std::string_view text) { return text.find_first_of("\r\n") == std::string_view::npos; }
+
+void append_header_line(std::string& out, std::string_view name, std::string_view value) {
+  // A name or value that would break the head is dropped rather than passed on.
+  if (name.empty() || !holds_no_line_break(name) || !holds_no_line_break(value)) return;
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+// {"statusCode":200,"headers":{"content-type":"text/html"},"cookies":["a=b"]}: the status, one
+// line per header, one Set-Cookie per cookie. Anything malformed is left out.
+prelude_answer read_prelude(std::string_view prelude) {
+  prelude_answer out;
+  if (auto status = json::find_int(prelude, "/statusCode"); status && *status >= 100 && *status <= 999) {
+    out.status = static_cast<int>(*status);
+  }
+  if (auto headers = json::find(prelude, "/headers")) {
+    json::tokenizer reader(*headers);
+    std::string name;
+    for (json::token t = reader.next(); t.kind != json::token_kind::end && t.kind != json::token_kind::error;
+         t = reader.next()) {
+      if (t.kind == json::token_kind::key) {
+        name.clear();
+        json::append_unescaped(name, t.text);
+      } else if (t.kind == json::token_kind::string && !name.empty()) {
+        std::string value;
+        json::append_unescaped(value, t.text);
+        append_header_line(out.header_lines, name, value);
+      }
+    }
+  }
+  for (std::size_t i = 0;; ++i) {
+    auto cookie = json::find_string(prelude, "/cookies/" + std::to_string(i));
+    if (!cookie) break;
+    append_header_line(out.header_lines, "Set-Cookie", *cookie);
+  }
+  return out;
+}
+
 // Serve mode's front door: AWS's emulator's invoke endpoint,
 // POST /2015-03-31/functions/function/invocations, on a loopback address. Each request becomes
 // an event for the Runtime API server; its HTTP answer waits until the invocation finishes.
@@ -157,6 +268,8 @@ class invoke_endpoint : private http_handler {
   const std::string& address() const noexcept { return loop_->address(); }
   // Answers the invoker waiting for `done` (any thread).
   void finished(const invocation& done);
+  // Passes a streamed answer's step on to its invoker as it arrives (the server's thread).
+  void stream(const stream_step& step);
   // From now on, invokes are answered at once with this failure instead of being queued.
   void refuse(std::string error_type, std::string message);
   // How many invokes were queued for the runtime so far.
@@ -169,7 +282,26 @@ class invoke_endpoint : private http_handler {
   void on_closed(std::uint64_t) override {}
   std::optional<time_point> on_turn(time_point now) override;
 
+  // A streamed answer being forwarded to its invoker.
+  struct forwarding {
+    bool begun = false;   // the answer's head is written
+    std::string prelude;  // Function URL streams: the prelude so far
+  };
+  struct stream_piece {
+    std::string request_id;
+    std::string content_type;
+    std::string data;
+  };
+  void forward(const stream_piece& piece);
+  void begin_forwarding(std::uint64_t connection, forwarding& f, const stream_piece& piece);
+  void finish_forwarding(std::uint64_t connection, const invocation& done);
+
   runtime_api_server& server_;
+  // Only the queue of pieces: the server's thread must never wait for mutex_, which is held
+  // while this endpoint calls the server.
+  std::mutex pieces_mutex_;
+  std::vector<stream_piece> pieces_;
+  std::unordered_map<std::string, forwarding> forwarding_;  // by request id
   std::mutex mutex_;
   std::condition_variable answered_;
   std::size_t invoked_ = 0;
@@ -227,7 +359,8 @@ bool termination_signals::take() noexcept {
   return ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info);
 }
 
-emulator_session::emulator_session(const cli_options& options, std::size_t wake_every)
+emulator_session::emulator_session(const cli_options& options, std::size_t wake_every,
+                                   std::function<void(const stream_step&)> on_stream)
     : wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_) throw std::system_error(errno, std::generic_category(), "eventfd");
   server_options server_setup;
@@ -245,6 +378,7 @@ emulator_session::emulator_session(const cli_options& options, std::size_t wake_
     // thread asleep once the server has nothing left to do.
     if (finished_.size() % wake_every == 0 || unfinished == 0) signal_event(wake_.get());
   };
+  server_setup.on_stream = std::move(on_stream);
   server_ = std::make_unique<runtime_api_server>(std::move(server_setup));
   child_options child_setup;
   child_setup.argv = options.bootstrap;
@@ -376,24 +510,107 @@ void invoke_endpoint::on_request(std::uint64_t connection, const received_reques
   ++invoked_;
 }
 
+void invoke_endpoint::stream(const stream_step& step) {
+  if (step.data.empty()) return;
+  {
+    std::lock_guard lock(pieces_mutex_);
+    pieces_.push_back({std::string(step.request_id), std::string(step.content_type), std::string(step.data)});
+  }
+  loop_->wake();
+}
+
+void invoke_endpoint::begin_forwarding(std::uint64_t connection, forwarding& f, const stream_piece& piece) {
+  std::string headers = "X-Amzn-RequestId: " + piece.request_id + "\r\n";
+  headers += declared_error_trailers;
+  if (piece.content_type != http_integration_type) {
+    f.begun = true;
+    append_header_line(headers, "Content-Type", piece.content_type.empty() ? "application/json" : piece.content_type);
+    loop_->begin_chunked_answer(connection, 200, headers);
+    return loop_->send_chunk(connection, piece.data);
+  }
+  f.prelude += piece.data;
+  auto end = f.prelude.find(prelude_end);
+  if (end == std::string::npos && f.prelude.size() <= max_prelude_bytes) return;
+  f.begun = true;
+  if (end == std::string::npos) {
+    loop_->begin_chunked_answer(connection, 200, headers);
+    return loop_->send_chunk(connection, std::exchange(f.prelude, {}));
+  }
+  prelude_answer prelude = read_prelude(std::string_view(f.prelude).substr(0, end));
+  loop_->begin_chunked_answer(connection, prelude.status, headers + prelude.header_lines);
+  loop_->send_chunk(connection, std::string_view(f.prelude).substr(end + prelude_end.size()));
+  f.prelude.clear();
+}
+
+void invoke_endpoint::forward(const stream_piece& piece) {
+  auto waiting = waiting_.find(piece.request_id);
+  if (waiting == waiting_.end()) return;
+  forwarding& f = forwarding_[piece.request_id];
+  if (f.begun) return loop_->send_chunk(waiting->second, piece.data);
+  begin_forwarding(waiting->second, f, piece);
+}
+
+// The end of a stream already forwarded: the last chunk, with the error trailers if it failed.
+void invoke_endpoint::finish_forwarding(std::uint64_t connection, const invocation& done) {
+  outcome result = outcome_of(done);
+  if (result.ok) return loop_->end_chunked_answer(connection);
+  std::string error;
+  json::writer(error).begin_object().key("errorMessage").value(result.error_message)
+      .key("errorType").value(result.error_type).key("stackTrace").begin_array().end_array().end_object();
+  std::string trailers = "Lambda-Runtime-Function-Error-Type: " + result.error_type + "\r\n" +
+                         "Lambda-Runtime-Function-Error-Body: " + base64::encode(error) + "\r\n";
+  loop_->end_chunked_answer(connection, trailers);
+}
+
 std::optional<time_point> invoke_endpoint::on_turn(time_point) {
-  for (const invocation& done : std::exchange(ready_, {})) {
+  // Finished ones first, then pieces: every piece of an invocation finished by now is queued
+  // already, so it is forwarded before the end.
+  std::vector<invocation> finished = std::exchange(ready_, {});
+  std::vector<stream_piece> pieces;
+  {
+    std::lock_guard lock(pieces_mutex_);
+    pieces = std::exchange(pieces_, {});
+  }
+  for (const stream_piece& piece : pieces) forward(piece);
+  for (const invocation& done : finished) {
     auto it = waiting_.find(done.request_id);
     if (it == waiting_.end()) continue;
-    invoker_answer answer = invoker_answer_for(done);
-    loop_->answer(it->second, 200, answer.headers, answer.body, {});
+    auto streamed = forwarding_.find(done.request_id);
+    if (streamed != forwarding_.end() && streamed->second.begun) {
+      finish_forwarding(it->second, done);
+    } else {
+      invoker_answer answer = invoker_answer_for(done);
+      loop_->answer(it->second, 200, answer.headers, answer.body, {});
+    }
+    if (streamed != forwarding_.end()) forwarding_.erase(streamed);
     waiting_.erase(it);
   }
   answered_.notify_all();
   return std::nullopt;
 }
 
+namespace {
+
+// Serve mode's stderr line for a stream that ended with error trailers.
+void print_stream_error(const invocation& done) {
+  if (!done.answer || !done.answer->streamed || done.state != invocation_state::failed) return;
+  outcome result = outcome_of(done);
+  std::string_view id = short_id(done.request_id);
+  std::fprintf(stderr, "lambda-emulator: %.*s: the stream failed after %zu chunks, %llu bytes: %s: %s\n",
+               static_cast<int>(id.size()), id.data(), done.answer->chunk_sizes.size(),
+               static_cast<unsigned long long>(done.answer->body_bytes), result.error_type.c_str(),
+               result.error_message.c_str());
+}
+
+}  // namespace
+
 int run_batch(const cli_options& options, const std::vector<event_line>& events) {
   // The server runs at most in_flight_limit() at once. Queueing further ahead than this thread
   // is woken (every `batch` answers) lets a runtime's next poll find its event at once.
   constexpr std::size_t batch = 32;
   const std::size_t ahead = static_cast<std::size_t>(options.in_flight_limit()) * 2 + 2 * batch;
-  emulator_session session(options, batch);
+  stream_printer streams;  // before the session: the server's thread calls it until the session ends
+  emulator_session session(options, batch, [&streams](const stream_step& step) { streams.on_step(step); });
   const std::size_t total = events.size() * static_cast<std::size_t>(options.repeat);
   std::vector<std::optional<std::string>> lines(total);
   std::unordered_map<std::string, std::size_t> position;  // request id → index in the input
@@ -405,12 +622,17 @@ int run_batch(const cli_options& options, const std::vector<event_line>& events)
 
   while (printed < total) {
     for (; !stopped_because && in_flight < ahead && sent < total; ++sent, ++in_flight) {
-      position.emplace(session.server().enqueue(event_for(events[sent % events.size()])), sent);
+      const event_line& line = events[sent % events.size()];
+      event e = event_for(line);
+      e.request_id = new_uuid();
+      streams.expect(e.request_id, line.line);
+      position.emplace(session.server().enqueue(std::move(e)), sent);
     }
     session.wait(progress.poll_interval());
     for (const invocation& done : session.take_finished()) {
       std::size_t at = position.at(done.request_id);
       lines[at] = report_line(done, events[at % events.size()].line);
+      streams.forget(done.request_id);
       stats.add(done);
       --in_flight;
       session.server().forget(done.request_id);
@@ -443,9 +665,24 @@ int run_batch(const cli_options& options, const std::vector<event_line>& events)
 }
 
 int run_serve(const cli_options& options) {
-  // Every answer is awaited by an invoker: wake for each.
-  emulator_session session(options, 1);
+  // Every answer is awaited by an invoker: wake for each. The endpoint comes after the server it
+  // queues into, yet streamed steps must reach it: through this pointer, set once it exists.
+  std::atomic<invoke_endpoint*> forward_to{nullptr};
+  emulator_session session(options, 1, [&forward_to](const stream_step& step) {
+    if (invoke_endpoint* endpoint = forward_to.load()) endpoint->stream(step);
+  });
   invoke_endpoint endpoint(options.serve, session.server());
+  forward_to.store(&endpoint);
+  // Destroyed before the endpoint: no step reaches it after this. Steps come with the server's
+  // lock held, so taking that lock once waits out one in progress.
+  struct stop_forwarding {
+    std::atomic<invoke_endpoint*>& to;
+    runtime_api_server& server;
+    ~stop_forwarding() {
+      to.store(nullptr);
+      server.stats();
+    }
+  } stop{forward_to, session.server()};
   std::fprintf(stderr,
                "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n"
                "lambda-emulator: Ctrl-C stops\n",
@@ -460,6 +697,7 @@ int run_serve(const cli_options& options) {
     for (const invocation& done : session.take_finished()) {
       endpoint.finished(done);
       stats.add(done);
+      print_stream_error(done);
       std::printf("%s\n", report_line(done, ++count).c_str());
       session.server().forget(done.request_id);
     }

@@ -160,7 +160,8 @@ void request_reader::reallocate(std::size_t capacity) {
 }
 
 std::span<char> request_reader::space() {
-  std::size_t limit = http::max_head_bytes + max_body_ + min_space;
+  std::size_t max_body = head_bytes_ > 0 ? policy_.max_body : max_body_;
+  std::size_t limit = http::max_head_bytes + max_body + min_space;
   std::size_t wanted = size_ + min_space;
   if (head_bytes_ > 0 && body_kind_ == http::body_kind::length) {
     wanted = std::max(wanted, head_bytes_ + body_length_);
@@ -175,71 +176,113 @@ http::parse_status request_reader::fail(http::parse_status status, std::string_v
   return status;
 }
 
-http::parse_status request_reader::read_head() {
-  http::request_head head;
-  auto r = http::parse_request_head({buffer_.get(), size_}, head, headers_, scanned_);
-  if (r.status == http::parse_status::incomplete) scanned_ = size_;
-  if (r.status != http::parse_status::complete) return fail(r.status, r.reason);
-  body_kind_ = http::request_body_kind(head);
-  if (body_kind_ == http::body_kind::length) {
-    if (*head.body.content_length > max_body_) {
-      return fail(http::parse_status::too_large, "request body too large");
-    }
-    body_length_ = static_cast<std::size_t>(*head.body.content_length);
-  }
-  head_bytes_ = r.consumed;
-  body_end_ = raw_next_ = head_bytes_;
-  expects_continue_ = body_kind_ != http::body_kind::none &&
-                      http::iequals(http::find_header(head.headers, "Expect"), "100-continue");
-  chunked_ = {};
-  return http::parse_status::complete;
-}
-
-http::parse_status request_reader::read_chunked_body() {
-  if (chunked_.done()) return http::parse_status::complete;
-  if (raw_next_ == size_) return http::parse_status::incomplete;
-  char* raw = buffer_.get() + raw_next_;
-  auto r = chunked_.decode({raw, size_ - raw_next_});
-  if (r.status == http::parse_status::malformed || r.status == http::parse_status::too_large) {
-    return fail(r.status, r.reason);
-  }
-  // The decoder put the body bytes at the front of what it was given; join them to the body.
-  std::memmove(buffer_.get() + body_end_, raw, r.decoded);
-  body_end_ += r.decoded;
-  raw_next_ = r.status == http::parse_status::complete ? raw_next_ + r.consumed : size_;
-  if (body_end_ - head_bytes_ > max_body_) {
-    return fail(http::parse_status::too_large, "request body too large");
-  }
-  return r.status;
-}
-
-http::parse_status request_reader::next(received_request& out) {
-  if (head_bytes_ == 0) {
-    auto status = read_head();
-    if (status != http::parse_status::complete) return status;
-  }
-  std::size_t body_begin = head_bytes_;
-  std::size_t body_end = head_bytes_;
-  if (body_kind_ == http::body_kind::length) {
-    if (size_ - head_bytes_ < body_length_) return http::parse_status::incomplete;
-    body_end = request_end_ = head_bytes_ + body_length_;
-  } else if (body_kind_ == http::body_kind::chunked) {
-    auto status = read_chunked_body();
-    if (status != http::parse_status::complete) return status;
-    body_end = body_end_;
-    request_end_ = raw_next_;
-  } else {
-    request_end_ = head_bytes_;
-  }
-  expects_continue_ = false;
-  // Parsed again for views into the buffer as it is now (it may have moved since the head came).
+// Parsed again whenever views are needed: the buffer may have moved since the head came.
+void request_reader::view_head(received_request& out) {
   http::request_head head;
   http::parse_request_head({buffer_.get(), head_bytes_}, head, headers_);
   out.method = head.method;
   out.target = head.target;
   out.headers = head.headers;
   out.keep_alive = head.body.keep_alive;
+  out.chunked = body_kind_ == http::body_kind::chunked;
+}
+
+http::parse_status request_reader::read_head(body_listener* listener) {
+  http::request_head head;
+  auto r = http::parse_request_head({buffer_.get(), size_}, head, headers_, scanned_);
+  if (r.status == http::parse_status::incomplete) scanned_ = size_;
+  if (r.status != http::parse_status::complete) return fail(r.status, r.reason);
+  body_kind_ = http::request_body_kind(head);
+  head_bytes_ = r.consumed;
+  body_end_ = raw_next_ = head_bytes_;
+  body_bytes_ = 0;
+  chunked_ = {};
+  policy_ = {.max_body = max_body_};
+  if (listener) {
+    received_request seen;
+    view_head(seen);
+    policy_ = listener->on_head(seen);
+  }
+  // Only a chunked body can be read piece by piece.
+  if (body_kind_ != http::body_kind::chunked) {
+    policy_.keep = true;
+    policy_.report = false;
+  }
+  if (body_kind_ == http::body_kind::length) {
+    if (*head.body.content_length > policy_.max_body) {
+      return fail(http::parse_status::too_large, "request body too large");
+    }
+    body_length_ = static_cast<std::size_t>(*head.body.content_length);
+  }
+  expects_continue_ = body_kind_ != http::body_kind::none &&
+                      http::iequals(http::find_header(head.headers, "Expect"), "100-continue");
+  return http::parse_status::complete;
+}
+
+http::parse_status request_reader::read_chunked_body(body_listener* listener) {
+  if (chunked_.done()) return http::parse_status::complete;
+  if (raw_next_ == size_) return http::parse_status::incomplete;
+  char* raw = buffer_.get() + raw_next_;
+  chunks_done_.clear();
+  auto r = chunked_.decode({raw, size_ - raw_next_}, chunks_done_);
+  if (r.status == http::parse_status::malformed || r.status == http::parse_status::too_large) {
+    return fail(r.status, r.reason);
+  }
+  // The decoder put the body bytes at the front of what it was given; join them to the body.
+  std::memmove(buffer_.get() + body_end_, raw, r.decoded);
+  std::string_view piece(buffer_.get() + body_end_, r.decoded);
+  body_bytes_ += r.decoded;
+  body_end_ += r.decoded;
+  if (r.status == http::parse_status::complete) {
+    raw_next_ += r.consumed;
+  } else {
+    // Everything given was consumed: the framing bytes behind the body can be overwritten.
+    raw_next_ = size_ = body_end_;
+  }
+  if (listener && policy_.report && (!piece.empty() || !chunks_done_.empty() || chunked_.done())) {
+    received_request seen;
+    view_head(seen);
+    listener->on_body(seen, {piece, chunks_done_, body_bytes_});
+  }
+  // Checked after the report, so that the listener sees the body pass its limit.
+  if (body_bytes_ > policy_.max_body) return fail(http::parse_status::too_large, "request body too large");
+  if (!policy_.keep) {
+    // Dropped: the bytes after the body (a next request) move down to where the body began.
+    std::size_t after = size_ - raw_next_;
+    std::size_t body_begin = head_bytes_;
+    std::memmove(buffer_.get() + body_begin, buffer_.get() + raw_next_, after);
+    raw_next_ = body_end_ = body_begin;
+    size_ = body_begin + after;
+  }
+  return r.status;
+}
+
+http::parse_status request_reader::next(received_request& out, body_listener* listener) {
+  if (head_bytes_ == 0) {
+    auto status = read_head(listener);
+    if (status != http::parse_status::complete) return status;
+  }
+  std::size_t body_begin = head_bytes_;
+  std::size_t body_end = head_bytes_;
+  out.trailers = {};
+  if (body_kind_ == http::body_kind::length) {
+    if (size_ - head_bytes_ < body_length_) return http::parse_status::incomplete;
+    body_end = request_end_ = head_bytes_ + body_length_;
+    body_bytes_ = body_length_;
+  } else if (body_kind_ == http::body_kind::chunked) {
+    auto status = read_chunked_body(listener);
+    if (status != http::parse_status::complete) return status;
+    body_end = body_end_;
+    request_end_ = raw_next_;
+    out.trailers = chunked_.trailers();
+  } else {
+    request_end_ = head_bytes_;
+    body_bytes_ = 0;
+  }
+  expects_continue_ = false;
+  view_head(out);
   out.body = {buffer_.get() + body_begin, body_end - body_begin};
+  out.body_bytes = body_bytes_;
   return http::parse_status::complete;
 }
 
@@ -254,7 +297,15 @@ void request_reader::consume() {
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
     case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 401: return "Unauthorized";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
@@ -262,6 +313,8 @@ std::string_view reason_phrase(int status) noexcept {
     case 410: return "Gone";
     case 413: return "Content Too Large";
     case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
     default: return "Unknown";
   }
 }
@@ -304,6 +357,7 @@ struct http_loop::connection {
   time_point next_byte{};            // dribble: when the next byte may go
   bool serving = false;              // inside serve_requests: no need to resume it later
   bool awaiting_answer = false;
+  bool answering_chunked = false;    // between begin_chunked_answer and end_chunked_answer
   bool close_after_answer = false;   // the client asked for it
   bool close_when_flushed = false;
   bool dribble = false;
@@ -429,6 +483,9 @@ void http_loop::read_from(connection& c) {
     if (n > 0) {
       c.reader.received(static_cast<std::size_t>(n));
       if (static_cast<std::size_t>(n) < space.size()) break;
+      // A long body is decoded as it comes, so one dropped piece by piece never fills the buffer.
+      serve_requests(c);
+      if (c.closing) return;
       continue;
     }
     if (n == 0) {
@@ -446,11 +503,31 @@ void http_loop::read_from(connection& c) {
   c.close_when_flushed = true;
 }
 
+namespace {
+
+// Hands one connection's body events to the handler, with the connection's id.
+class connection_listener final : public body_listener {
+ public:
+  connection_listener(http_handler& handler, std::uint64_t id) : handler_(handler), id_(id) {}
+  body_policy on_head(const received_request& head) override { return handler_.on_head(id_, head); }
+  void on_body(const received_request& head, const body_progress& progress) override {
+    handler_.on_body(id_, head, progress);
+  }
+
+ private:
+  http_handler& handler_;
+  std::uint64_t id_;
+};
+
+}  // namespace
+
 void http_loop::serve_requests(connection& c) {
   c.serving = true;
+  connection_listener listener(handler_, c.id);
   while (!c.awaiting_answer && !c.close_when_flushed && !c.closing) {
     received_request request;
-    auto status = c.reader.next(request);
+    auto status = c.reader.next(request, &listener);
+    if (c.closing) break;  // the handler closed it while the body came
     if (status == http::parse_status::incomplete) {
       if (c.reader.take_continue_request()) {
         c.out += "HTTP/1.1 100 Continue\r\n\r\n";
@@ -475,12 +552,19 @@ void http_loop::serve_requests(connection& c) {
   c.serving = false;
 }
 
+http_loop::connection* http_loop::answerable(std::uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return nullptr;
+  connection& c = *it->second;
+  if (c.closing || !c.awaiting_answer || c.answering_chunked) return nullptr;
+  return &c;
+}
+
 void http_loop::answer(std::uint64_t id, int status, std::string_view header_lines,
                        std::string_view body, const wire_faults& faults) {
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return;
-  connection& c = *it->second;
-  if (c.closing || !c.awaiting_answer) return;
+  connection* found = answerable(id);
+  if (!found) return;
+  connection& c = *found;
   c.awaiting_answer = false;
   if (append_answer(c.out, status, header_lines, body, {faults, c.close_after_answer})) {
     c.close_when_flushed = true;
@@ -492,6 +576,48 @@ void http_loop::answer(std::uint64_t id, int status, std::string_view header_lin
   } else if (!c.dribble) {
     flush(c);
   }
+}
+
+void http_loop::begin_chunked_answer(std::uint64_t id, int status, std::string_view header_lines) {
+  connection* c = answerable(id);
+  if (!c) return;
+  c->answering_chunked = true;
+  c->out += "HTTP/1.1 ";
+  append_number(c->out, static_cast<std::size_t>(status), 10);
+  c->out += ' ';
+  c->out += reason_phrase(status);
+  c->out += "\r\n";
+  c->out += header_lines;
+  if (c->close_after_answer) c->out += "Connection: close\r\n";
+  c->out += "Transfer-Encoding: chunked\r\n\r\n";
+  if (!c->dribble) flush(*c);
+}
+
+void http_loop::send_chunk(std::uint64_t id, std::string_view data) {
+  auto it = connections_.find(id);
+  if (it == connections_.end() || data.empty()) return;
+  connection& c = *it->second;
+  if (c.closing || !c.answering_chunked) return;
+  append_number(c.out, data.size(), 16);
+  c.out += "\r\n";
+  c.out += data;
+  c.out += "\r\n";
+  if (!c.dribble) flush(c);
+}
+
+void http_loop::end_chunked_answer(std::uint64_t id, std::string_view trailer_lines) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  connection& c = *it->second;
+  if (c.closing || !c.answering_chunked) return;
+  c.answering_chunked = false;
+  c.awaiting_answer = false;
+  c.out += "0\r\n";
+  c.out += trailer_lines;
+  c.out += "\r\n";
+  if (c.close_after_answer) c.close_when_flushed = true;
+  if (!c.serving) resume_.push_back(id);
+  if (!c.dribble) flush(c);
 }
 
 void http_loop::close(std::uint64_t id) {

@@ -1,7 +1,9 @@
 // The emulator's HTTP/1.1 server: one thread serving many keep-alive connections on a loopback
 // listener with epoll. It frames requests with the library's parser, writes answers (shaped by
 // the wire faults a test scripts) and closes; what a request means is the handler's business,
-// and it may answer at once or much later (a parked long poll).
+// and it may answer at once or much later (a parked long poll). A chunked request body can be
+// followed as it arrives (a streamed answer from a runtime), and an answer can be written as
+// chunks while it is produced (forwarding such a stream to an invoker).
 #pragma once
 
 #include <array>
@@ -21,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "chunked_body.hpp"
 #include "http/parser.hpp"
 #include "unique_fd.hpp"
 
@@ -51,12 +54,16 @@ inline constexpr std::string_view json_content_type = "Content-Type: application
 // and returns the limit now in force.
 std::uint64_t raise_descriptor_limit() noexcept;
 
-// A complete request: views into the buffer of the request_reader that framed it.
+// A complete request (or, given to body_listener, its head): views into the buffer of the
+// request_reader that framed it.
 struct received_request {
   std::string_view method;
   std::string_view target;
   std::span<const http::header> headers;
-  std::string_view body;
+  std::string_view body;                    // empty when the body was not kept
+  std::span<const http::header> trailers;   // a chunked body's trailer fields
+  std::uint64_t body_bytes = 0;             // the body's size, kept or not
+  bool chunked = false;                     // Transfer-Encoding: chunked
   bool keep_alive = true;
 
   std::string_view header(std::string_view name) const noexcept {
@@ -64,12 +71,39 @@ struct received_request {
   }
 };
 
+inline constexpr std::size_t default_max_body = 16 * 1024 * 1024;
+
+// How to read one request's body, decided once its head has come.
+struct body_policy {
+  std::size_t max_body = default_max_body;  // more is too_large
+  // Chunked bodies only: keep = false drops each piece once it has been reported (the request
+  // then arrives with an empty body but its body_bytes); report = true hands each piece to the
+  // listener as it is decoded.
+  bool keep = true;
+  bool report = false;
+};
+
+// A piece of a chunked body, reported as it is decoded.
+struct body_progress {
+  std::string_view data;               // the body bytes decoded since the last report
+  std::span<const std::size_t> chunks; // sizes of the non-empty chunks that ended in them
+  std::uint64_t body_bytes = 0;        // the body so far
+};
+
+class body_listener {
+ public:
+  virtual ~body_listener() = default;
+  virtual body_policy on_head(const received_request& head) = 0;
+  virtual void on_body(const received_request& head, const body_progress& progress) = 0;
+};
+
 // Frames the requests one connection receives: the head, then a Content-Length or chunked body
 // (decoded in place). Nothing is copied out.
 class request_reader {
  public:
-  static constexpr std::size_t default_max_body = 16 * 1024 * 1024;
+  static constexpr std::size_t default_max_body = emulator::default_max_body;
 
+  // `max_body` applies when no listener gives a policy.
   explicit request_reader(std::size_t max_body = default_max_body) : max_body_(max_body) {}
 
   // Where to receive the next bytes; empty once the buffer holds as much as one request may be.
@@ -77,8 +111,9 @@ class request_reader {
   void received(std::size_t count) noexcept { size_ += count; }
 
   // complete: `out` views the request until consume() or space(). malformed / too_large: the
-  // connection cannot be read any further; error() says why.
-  http::parse_status next(received_request& out);
+  // connection cannot be read any further; error() says why. `listener`, when given, chooses
+  // each body's policy and is told of a chunked body's progress (from inside this call).
+  http::parse_status next(received_request& out, body_listener* listener = nullptr);
   void consume();
 
   // True once when the head in progress asked "Expect: 100-continue" (curl does for bodies over
@@ -89,8 +124,9 @@ class request_reader {
   bool empty() const noexcept { return size_ == 0; }
 
  private:
-  http::parse_status read_head();
-  http::parse_status read_chunked_body();
+  http::parse_status read_head(body_listener* listener);
+  http::parse_status read_chunked_body(body_listener* listener);
+  void view_head(received_request& out);
   http::parse_status fail(http::parse_status status, std::string_view reason) noexcept;
   void reallocate(std::size_t capacity);
 
@@ -103,8 +139,11 @@ class request_reader {
   std::size_t head_bytes_ = 0;
   http::body_kind body_kind_ = http::body_kind::none;
   std::size_t body_length_ = 0;
-  http::chunked_decoder chunked_;
-  std::size_t body_end_ = 0;   // chunked: end of the decoded body
+  body_policy policy_;
+  chunked_body_decoder chunked_;
+  std::vector<std::size_t> chunks_done_;
+  std::uint64_t body_bytes_ = 0;  // chunked: decoded so far, kept or not
+  std::size_t body_end_ = 0;   // chunked: end of the decoded body kept
   std::size_t raw_next_ = 0;   // chunked: first byte not yet decoded
   std::size_t request_end_ = 0;
   bool expects_continue_ = false;
@@ -129,9 +168,14 @@ std::string_view reason_phrase(int status) noexcept;
 class http_handler {
  public:
   virtual ~http_handler() = default;
-  // The handler answers with http_loop::answer(), now or in a later turn; the connection reads
-  // no further request until then.
+  // The handler answers with http_loop::answer() (or a chunked answer), now or in a later turn;
+  // the connection reads no further request until then.
   virtual void on_request(std::uint64_t connection, const received_request& request) = 0;
+  // Once a request's head has come (`head` has no body yet): how to read its body.
+  virtual body_policy on_head(std::uint64_t, const received_request&) { return {}; }
+  // Pieces of a body read with `report` set, as they arrive, before on_request. The handler may
+  // close the connection here; the request then never reaches on_request.
+  virtual void on_body(std::uint64_t, const received_request&, const body_progress&) {}
   virtual void on_closed(std::uint64_t connection) = 0;
   // After every turn's input. Returns when the next turn must run at the latest.
   virtual std::optional<time_point> on_turn(time_point now) = 0;
@@ -160,6 +204,12 @@ class http_loop {
   void answer(std::uint64_t connection, int status, std::string_view header_lines,
               std::string_view body, const wire_faults& faults);
   void close(std::uint64_t connection);
+  // An answer written as it is produced: the head (with Transfer-Encoding: chunked), then each
+  // piece as one chunk, then the last chunk with `trailer_lines` (raw "Name: value\r\n" lines).
+  // Wire faults do not apply. The connection reads no further request until the end.
+  void begin_chunked_answer(std::uint64_t connection, int status, std::string_view header_lines);
+  void send_chunk(std::uint64_t connection, std::string_view data);
+  void end_chunked_answer(std::uint64_t connection, std::string_view trailer_lines = {});
 
   std::uint64_t accepted() const noexcept { return accepted_; }
   // Times an accept found no descriptor free and the listener rested.
@@ -176,6 +226,7 @@ class http_loop {
   void on_ready(std::uint64_t id, std::uint32_t events);
   void read_from(connection& c);
   void serve_requests(connection& c);
+  connection* answerable(std::uint64_t id);
   void flush(connection& c);
   void dribble(time_point now);
   void watch_writable(connection& c, bool on);

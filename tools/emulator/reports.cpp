@@ -12,19 +12,6 @@
 namespace lambda::emulator {
 namespace {
 
-// The platform keeps a Lambda-Runtime-Function-Error-Type only when the whole value matches
-// (Runtime|Function)\.[A-Z][a-zA-Z]+ (an upper-case letter, then at least one more letter), and
-// records any other as Runtime.Unknown.
-bool platform_error_type(std::string_view type) {
-  std::string_view name;
-  if (type.starts_with("Runtime.")) name = type.substr(8);
-  else if (type.starts_with("Function.")) name = type.substr(9);
-  else return false;
-  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
-  auto letter = [&](char c) { return upper(c) || (c >= 'a' && c <= 'z'); };
-  return name.size() >= 2 && upper(name.front()) && std::all_of(name.begin() + 1, name.end(), letter);
-}
-
 double milliseconds_between(time_point from, time_point to) {
   double ms = std::chrono::duration<double, std::milli>(to - from).count();
   return std::round(ms * 1000) / 1000;  // microseconds are plenty
@@ -38,6 +25,31 @@ std::string error_json(std::string_view type, std::string_view message) {
   std::string out;
   json::writer(out).begin_object().key("errorMessage").value(message).key("errorType").value(type).end_object();
   return out;
+}
+
+// Backs off from `size` to the start of a UTF-8 sequence, so a cut never splits a character.
+std::size_t utf8_cut(std::string_view text, std::size_t size) {
+  while (size > 0 && size < text.size() && (static_cast<unsigned char>(text[size]) & 0xc0) == 0x80) --size;
+  return size;
+}
+
+void write_stream_fields(json::writer& w, const invocation& done) {
+  if (!done.answer || !done.answer->streamed) return;
+  const post& p = *done.answer;
+  w.key("streamed").value(true).key("chunks").value(p.chunk_sizes.size()).key("bytes").value(p.body_bytes);
+  if (p.first_byte_at && was_delivered(done)) {
+    w.key("firstByteMs").value(milliseconds_between(done.delivered_at, *p.first_byte_at));
+  }
+}
+
+void write_response(json::writer& w, std::string_view body) {
+  if (body.size() > max_reported_body) {
+    w.key("responseText").value(body.substr(0, utf8_cut(body, max_reported_body))).key("truncated").value(true);
+    return;
+  }
+  bool one_line = body.find_first_of("\r\n") == std::string::npos;
+  if (one_line && json::is_valid(body)) w.key("response").raw(body);
+  else w.key("responseText").value(body);
 }
 
 constexpr auto redraw_every = std::chrono::milliseconds(200);
@@ -54,7 +66,7 @@ outcome outcome_of(const invocation& done) {
       out.status = "ok";
       return out;
     }
-    out.error_type = platform_error_type(answer.error_type) ? answer.error_type : "Runtime.Unknown";
+    out.error_type = platform_error_type(answer.error_type);
     auto message = json::find_string(answer.body, "/errorMessage");
     out.error_message = message ? *message : answer.body;
     return out;
@@ -74,11 +86,9 @@ std::string report_line(const invocation& done, std::size_t line) {
   bool ran = was_delivered(done);
   w.key("status").value(ran || result.ok ? result.status : "not_run");
   if (ran) w.key("durationMs").value(milliseconds_between(done.delivered_at, done.finished_at));
+  write_stream_fields(w, done);
   if (result.ok) {
-    const std::string& body = done.answer->body;
-    bool one_line = body.find_first_of("\r\n") == std::string::npos;
-    if (one_line && json::is_valid(body)) w.key("response").raw(body);
-    else w.key("responseText").value(body);
+    write_response(w, done.answer->body);
   } else {
     w.key("errorType").value(result.error_type).key("errorMessage").value(result.error_message);
   }

@@ -21,10 +21,16 @@ struct outcome {
 
 outcome outcome_of(const invocation& done);
 
+// A response longer than this is shown cut to it, with "truncated":true.
+inline constexpr std::size_t max_reported_body = 1024 * 1024;
+
 // {"line":N,"requestId":…,"status":"ok","durationMs":…,"response":…}, or errorType and
 // errorMessage instead of the response. A response that is one line of valid JSON is embedded
-// as it is; any other goes in "responseText" as a string. Status is "ok", "error", "timeout",
-// or "not_run" for an invocation that failed before a runtime took it.
+// as it is; any other goes in "responseText" as a string (its first max_reported_body bytes,
+// then "truncated":true, when it is longer). Status is "ok", "error", "timeout", or "not_run"
+// for an invocation that failed before a runtime took it. A streamed answer adds
+// "streamed":true, "chunks" and "bytes" (what arrived, also before an error) and "firstByteMs"
+// (from the /next answer to the first body byte).
 std::string report_line(const invocation& done, std::size_t line);
 // For an event never queued, e.g. because the bootstrap had gone: why, in the same shape.
 std::string not_run_line(std::size_t line, std::string_view error_type, std::string_view message);

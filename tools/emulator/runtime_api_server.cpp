@@ -1,5 +1,8 @@
 #include "runtime_api_server.hpp"
 
+#include <lambda/base64.hpp>
+#include <lambda/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -72,7 +75,6 @@ void append_next_headers(std::string& out, const event& e, std::string_view requ
 constexpr std::string_view accepted_body = R"({"status":"OK"})";
 // The last millisecond of year 9999: as far in the future as RIE's Managed Instances mode goes.
 constexpr std::int64_t far_future_ms = 253402300799999;
-constexpr std::size_t max_response_bytes = 6 * 1024 * 1024;
 constexpr std::size_t max_managed_error_bytes = 1024 * 1024;
 
 std::string_view body_for(int status) noexcept {
@@ -104,12 +106,51 @@ constexpr std::string_view poll_failed_body =
 
 time_point now() { return std::chrono::steady_clock::now(); }
 
+// A bad trailer is quoted in a failure message, but not at any length.
+std::string quoted(std::string_view text) {
+  constexpr std::size_t shown = 200;
+  if (text.size() <= shown) return "'" + std::string(text) + "'";
+  return "'" + std::string(text.substr(0, shown)) + "…' (" + std::to_string(text.size()) + " bytes)";
+}
+
+// A streamed answer's error trailers: nullopt when it has none. Otherwise the body trailer is
+// decoded in place and the failure's message returned.
+std::optional<std::string> take_stream_error(post& p) {
+  if (p.trailer_error_type.empty() && p.trailer_error_body.empty()) return std::nullopt;
+  auto decoded = base64::decode(p.trailer_error_body);
+  if (!decoded) {
+    return "the Lambda-Runtime-Function-Error-Body trailer is not valid base64: " + quoted(p.trailer_error_body);
+  }
+  p.trailer_error_body = std::move(*decoded);
+  if (p.trailer_error_body.empty()) return std::string();
+  auto message = json::find_string(p.trailer_error_body, "/errorMessage");
+  if (!json::is_valid(p.trailer_error_body) || !message) {
+    return "the Lambda-Runtime-Function-Error-Body trailer does not decode to a JSON object with an "
+           "errorMessage: " + quoted(p.trailer_error_body);
+  }
+  return std::string(*message);
+}
+
 std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
+
+bool platform_keeps_error_type(std::string_view type) noexcept {
+  std::string_view name;
+  if (type.starts_with("Runtime.")) name = type.substr(8);
+  else if (type.starts_with("Function.")) name = type.substr(9);
+  else return false;
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto letter = [&](char c) { return upper(c) || (c >= 'a' && c <= 'z'); };
+  return name.size() >= 2 && upper(name.front()) && std::all_of(name.begin() + 1, name.end(), letter);
+}
+
+std::string platform_error_type(std::string_view type) {
+  return platform_keeps_error_type(type) ? std::string(type) : "Runtime.Unknown";
+}
 
 route route_request(std::string_view method, std::string_view target) noexcept {
   std::string_view path = target;
@@ -268,6 +309,7 @@ reply invocation_book::decide_init_error() {
 
 reply invocation_book::decide(post& p) {
   if (p.kind == post_kind::init_error) return decide_init_error();
+  std::optional<std::string> stream_error = p.streamed ? take_stream_error(p) : std::nullopt;
   auto it = entries_.find(p.request_id);
   entry* e = it == entries_.end() ? nullptr : &it->second;
   bool running = e && e->record.state == invocation_state::running;
@@ -282,13 +324,19 @@ reply invocation_book::decide(post& p) {
   if (e && e->record.state == invocation_state::timed_out) return {410, body_for(410)};
   if (!running) return {400, body_for(400)};
   std::size_t limit = p.kind == post_kind::error && options_.managed_instances
-                          ? max_managed_error_bytes : max_response_bytes;
-  int status = p.body.size() > limit ? 413 : 202;
+                          ? max_managed_error_bytes
+                          : p.streamed ? max_stream_bytes : max_response_bytes;
+  int status = p.body_bytes > limit ? 413 : 202;
   p.status = status;
   e->record.answer = p;
   if (status == 413) {
     e->record.failure_type = "Function.ResponseSizeTooLarge";
     e->record.failure_message = "Response payload size exceeded maximum allowed payload size";
+    finish(*e, invocation_state::failed, p.at);
+  } else if (stream_error) {
+    // Accepted on the wire, as the platform does, but the invocation failed.
+    e->record.failure_type = platform_error_type(p.trailer_error_type);
+    e->record.failure_message = std::move(*stream_error);
     finish(*e, invocation_state::failed, p.at);
   } else {
     finish(*e, invocation_state::answered, p.at);
@@ -325,6 +373,23 @@ void invocation_book::fail_unfinished(std::string_view type, std::string_view me
     e.record.failure_message = message;
     finish(e, invocation_state::failed, now);
   }
+}
+
+void invocation_book::fail_running(std::string_view request_id, std::string_view type,
+                                   std::string message, post partial, time_point now) {
+  auto it = entries_.find(request_id);
+  if (it == entries_.end() || it->second.record.state != invocation_state::running) return;
+  entry& e = it->second;
+  e.record.answer = std::move(partial);
+  e.record.failure_type = type;
+  e.record.failure_message = std::move(message);
+  finish(e, invocation_state::failed, now);
+}
+
+std::size_t invocation_book::stream_drop_after(std::string_view request_id) const {
+  auto it = entries_.find(request_id);
+  if (it == entries_.end() || it->second.record.state != invocation_state::running) return 0;
+  return it->second.ev.drop_stream_after;
 }
 
 runtime_api_server::runtime_api_server(server_options options)
@@ -415,6 +480,41 @@ bool runtime_api_server::wait_parked(std::uint64_t polls, std::chrono::milliseco
   return wait_locked(lock, timeout, [&] { return book_.parked() >= polls; });
 }
 
+const post* runtime_api_server::stream_of(std::string_view request_id) const {
+  for (const auto& [connection, p] : streams_) {
+    if (p.request_id == request_id) return &p;
+  }
+  const invocation* found = book_.find(request_id);
+  if (!found || !found->answer || !found->answer->streamed) return nullptr;
+  return &*found->answer;
+}
+
+bool runtime_api_server::wait_stream_bytes(std::string_view request_id, std::uint64_t bytes,
+                                           std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return wait_locked(lock, timeout, [&] {
+    const post* p = stream_of(request_id);
+    return p && p->body_bytes >= bytes;
+  });
+}
+
+bool runtime_api_server::wait_stream_chunks(std::string_view request_id, std::size_t chunks,
+                                            std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return wait_locked(lock, timeout, [&] {
+    const post* p = stream_of(request_id);
+    return p && p->chunk_sizes.size() >= chunks;
+  });
+}
+
+std::optional<post> runtime_api_server::stream_in_progress(std::string_view request_id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [connection, p] : streams_) {
+    if (p.request_id == request_id) return p;
+  }
+  return std::nullopt;
+}
+
 void runtime_api_server::set_wire_faults(wire_faults faults) {
   std::lock_guard lock(mutex_);
   faults_ = faults;
@@ -469,20 +569,97 @@ void runtime_api_server::on_post(std::uint64_t connection, post_kind kind,
                                  std::string_view request_id, const received_request& request) {
   ++posts_;
   post p;
-  p.kind = kind;
-  p.request_id = request_id;
-  p.body = request.body;
-  p.content_type = request.header("Content-Type");
-  p.error_type = request.header("Lambda-Runtime-Function-Error-Type");
-  p.invocation_id = request.header("Lambda-Runtime-Invocation-Id");
-  p.user_agent = request.header("User-Agent");
-  p.connection = connection;
+  if (auto stream = streams_.find(connection); stream != streams_.end()) {
+    p = std::move(stream->second);
+    streams_.erase(stream);
+    // Sent as base64; the book decodes it.
+    p.trailer_error_type = http::find_header(request.trailers, "Lambda-Runtime-Function-Error-Type");
+    p.trailer_error_body = http::find_header(request.trailers, "Lambda-Runtime-Function-Error-Body");
+  } else {
+    p.kind = kind;
+    p.request_id = request_id;
+    // Error bodies are small and hold the error's message: always kept.
+    if (options_.keep_bodies || kind != post_kind::response) p.body = request.body;
+    p.content_type = request.header("Content-Type");
+    p.error_type = request.header("Lambda-Runtime-Function-Error-Type");
+    p.invocation_id = request.header("Lambda-Runtime-Invocation-Id");
+    p.user_agent = request.header("User-Agent");
+    p.response_mode = request.header("Lambda-Runtime-Function-Response-Mode");
+    p.declared_trailers = request.header("Trailer");
+    p.connection = connection;
+  }
+  p.body_bytes = request.body_bytes;
   p.at = now();
   reply r = book_.on_post(std::move(p));
   loop_->answer(connection, r.status, json_content_type, r.body, faults_);
 }
 
-void runtime_api_server::on_closed(std::uint64_t connection) { book_.unpark(connection); }
+body_policy runtime_api_server::on_head(std::uint64_t connection, const received_request& head) {
+  route r = route_request(head.method, head.target);
+  std::string_view mode = head.header("Lambda-Runtime-Function-Response-Mode");
+  if (r.call != runtime_call::response || !head.chunked || !http::iequals(mode, "streaming")) return {};
+  post& p = streams_[connection];
+  p = {};
+  p.kind = post_kind::response;
+  p.request_id = r.request_id;
+  p.streamed = true;
+  p.response_mode = mode;
+  p.declared_trailers = head.header("Trailer");
+  p.content_type = head.header("Content-Type");
+  p.error_type = head.header("Lambda-Runtime-Function-Error-Type");
+  p.invocation_id = head.header("Lambda-Runtime-Invocation-Id");
+  p.user_agent = head.header("User-Agent");
+  p.connection = connection;
+  // One past the limit reaches on_body, which fails the invocation; the reader then refuses it.
+  return {.max_body = max_stream_bytes, .keep = false, .report = true};
+}
+
+void runtime_api_server::on_body(std::uint64_t connection, const received_request&,
+                                 const body_progress& progress) {
+  auto it = streams_.find(connection);
+  if (it == streams_.end()) return;
+  post& p = it->second;
+  time_point at = now();
+  if (!progress.data.empty() && !p.first_byte_at) p.first_byte_at = at;
+  p.body_bytes = progress.body_bytes;
+  p.chunk_sizes.insert(p.chunk_sizes.end(), progress.chunks.begin(), progress.chunks.end());
+  if (options_.keep_bodies) p.body += progress.data;
+  const invocation* running = book_.find(p.request_id);
+  if (!running || running->state != invocation_state::running) return;
+  if (options_.on_stream) {
+    options_.on_stream({.request_id = p.request_id, .content_type = p.content_type, .data = progress.data,
+                        .chunks = progress.chunks, .chunks_so_far = p.chunk_sizes.size(),
+                        .bytes_so_far = p.body_bytes, .delivered_at = running->delivered_at, .at = at});
+  }
+  std::string failure_type, failure_message;
+  if (p.body_bytes > max_stream_bytes) {
+    failure_type = "Function.ResponseSizeTooLarge";
+    failure_message = "Response payload size exceeded maximum allowed payload size";
+  } else if (std::size_t drop = book_.stream_drop_after(p.request_id); drop > 0 && p.body_bytes >= drop) {
+    failure_type = stream_dropped_type;
+    failure_message = "the emulator dropped the connection after " + std::to_string(p.body_bytes) +
+                      " bytes of the streamed response (the event's drop_stream_after fault)";
+    loop_->close(connection);
+  } else {
+    return;
+  }
+  post partial = std::move(p);
+  streams_.erase(it);
+  std::string id = partial.request_id;
+  book_.fail_running(id, failure_type, std::move(failure_message), std::move(partial), at);
+}
+
+void runtime_api_server::on_closed(std::uint64_t connection) {
+  book_.unpark(connection);
+  auto it = streams_.find(connection);
+  if (it == streams_.end()) return;
+  post partial = std::move(it->second);
+  streams_.erase(it);
+  std::string id = partial.request_id;
+  std::string message = "the connection closed after " + std::to_string(partial.body_bytes) +
+                        " bytes, before the streamed response ended";
+  book_.fail_running(id, stream_truncated_type, std::move(message), std::move(partial), now());
+}
 
 void runtime_api_server::deliver(const delivery& d) {
   switch (d.what) {

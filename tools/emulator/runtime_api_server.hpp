@@ -4,6 +4,11 @@
 // sleep blindly. The invocation book beneath it holds the Runtime API's rules, free of sockets
 // and threads.
 //
+// Streamed answers (Lambda-Runtime-Function-Response-Mode: streaming with a chunked body) are
+// followed as they arrive: each chunk's size and the first byte's time are recorded, tests can
+// wait for a stream to reach a size while it is still arriving, and error trailers finish the
+// invocation as a failure.
+//
 //   lambda::emulator::runtime_api_server server;
 //   std::string id = server.enqueue({.payload = R"({"name":"ada"})"});
 //   // start a bootstrap with AWS_LAMBDA_RUNTIME_API=server.address(), then:
@@ -21,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,7 +62,26 @@ struct event {
   wire_faults wire{};    // how this event's /next answer is written
   int drop_polls = 0;    // this many polls that would receive it are closed before any byte
   int post_status = 0;   // non-zero: its first answer gets this status instead of the normal one
+  // Non-zero: once this many body bytes of this event's streamed answer have arrived, the server
+  // closes that connection without answering. The invocation fails with stream_dropped_type.
+  std::size_t drop_stream_after = 0;
 };
+
+// How an invocation fails when the drop_stream_after fault cut its stream.
+inline constexpr std::string_view stream_dropped_type = "Emulator.StreamDropped";
+// How it fails when the runtime's connection closed (or broke the framing, or passed
+// max_stream_bytes) before its streamed answer ended.
+inline constexpr std::string_view stream_truncated_type = "Runtime.TruncatedResponse";
+
+// A buffered answer may hold 6 MiB; a streamed one 200 MiB.
+inline constexpr std::size_t max_response_bytes = 6 * 1024 * 1024;
+inline constexpr std::size_t max_stream_bytes = 200 * 1024 * 1024;
+
+// The platform keeps a Lambda-Runtime-Function-Error-Type only when the whole value matches
+// (Runtime|Function)\.[A-Z][a-zA-Z]+, and records any other as Runtime.Unknown. Mirrors the
+// platform on purpose: it does not call the library's own rule.
+bool platform_keeps_error_type(std::string_view type) noexcept;
+std::string platform_error_type(std::string_view type);
 
 // What the server remembers: each POST a runtime made, each invocation's fate, and counters.
 enum class post_kind { response, error, init_error };
@@ -73,6 +98,29 @@ struct post {
   std::string user_agent;
   std::uint64_t connection = 0;  // which connection it came on (ids count from 1)
   std::uint64_t order = 0;       // arrival order among all POSTs, from 1
+  time_point at;                 // when it ended
+
+  bool streamed = false;                    // Response-Mode streaming with a chunked body
+  std::string response_mode;                // the Lambda-Runtime-Function-Response-Mode header value, as sent
+  std::string declared_trailers;            // the Trailer header value, as sent
+  std::vector<std::size_t> chunk_sizes;     // each non-empty chunk's size, in arrival order
+  std::optional<time_point> first_byte_at;  // when the first body byte arrived
+  std::string trailer_error_type;           // the Lambda-Runtime-Function-Error-Type trailer, as sent
+  // The Lambda-Runtime-Function-Error-Body trailer, base64-DECODED (the JSON); empty when absent.
+  // When it is not valid base64: the text as sent (the invocation's failure message says so).
+  std::string trailer_error_body;
+  std::uint64_t body_bytes = 0;             // the body's size, kept even when the body is not
+};
+
+// One step of a streamed answer as it arrives, for server_options::on_stream.
+struct stream_step {
+  std::string_view request_id;
+  std::string_view content_type;
+  std::string_view data;                // body bytes that arrived now (also when bodies are not kept)
+  std::span<const std::size_t> chunks;  // sizes of the chunks that ended now
+  std::size_t chunks_so_far = 0;
+  std::uint64_t bytes_so_far = 0;
+  time_point delivered_at;              // when the /next answer carried the event
   time_point at;
 };
 
@@ -91,7 +139,9 @@ struct invocation {
   std::int64_t deadline_ms = 0;  // as sent; 0 when no deadline was sent
   time_point queued_at, delivered_at, finished_at;
   std::optional<post> answer;    // the POST that finished it
-  std::string failure_type;      // timed_out and failed: e.g. "Sandbox.Timedout"
+  // timed_out and failed: e.g. "Sandbox.Timedout"; a stream that ended with error trailers: the
+  // trailer's type (as the platform keeps it) and the errorMessage of its body.
+  std::string failure_type;
   std::string failure_message;
 
   bool finished() const noexcept {
@@ -189,6 +239,11 @@ class invocation_book {
   std::optional<time_point> next_deadline();
   // Fails every queued and running invocation, e.g. when the bootstrap died.
   void fail_unfinished(std::string_view type, std::string_view message, time_point now);
+  // Fails one running invocation, recording `partial` (a stream cut short) as its answer.
+  void fail_running(std::string_view request_id, std::string_view type, std::string message,
+                    post partial, time_point now);
+  // The drop_stream_after of a running invocation's event; 0 when there is none.
+  std::size_t stream_drop_after(std::string_view request_id) const;
 
   // Scripted faults for everything from now on.
   void fail_polls(int status) noexcept { fail_polls_status_ = status; }
@@ -213,6 +268,7 @@ class invocation_book {
   using deadline = std::pair<time_point, std::string>;
 
   reply decide(post& p);
+  void judge_stream(entry& e, const post& p);
   reply decide_init_error();
   std::optional<int> forced_status(entry* e);
   void finish(entry& e, invocation_state state, time_point at);
@@ -245,11 +301,17 @@ struct server_options {
   // Keep every POST for posts(). Off (long emulator runs), only those that finished no
   // invocation are kept: init errors and rejected answers.
   bool keep_posts = true;
+  // Keep the bodies of answers. Off (benchmarks streaming 100 MB), a body is counted
+  // (body_bytes, chunk_sizes) but not stored.
+  bool keep_bodies = true;
   std::string function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local-function";
   // Called on the server's thread for each invocation that finishes, with the server's lock
   // held: it must be quick and must not call the server (e.g. it hands the record to a queue).
   // `unfinished` counts the invocations still queued or running.
   std::function<void(const invocation& done, std::size_t unfinished)> on_finished{};
+  // Called likewise (same thread, lock held, same haste) as a streamed answer arrives: for its
+  // chunks and bytes, always before on_finished for that invocation.
+  std::function<void(const stream_step& step)> on_stream{};
 };
 
 class runtime_api_server : private http_handler {
@@ -280,6 +342,16 @@ class runtime_api_server : private http_handler {
   bool wait_until(const std::function<bool(const server_stats&)>& done,
                   std::chrono::milliseconds timeout) const;
   bool wait_parked(std::uint64_t polls, std::chrono::milliseconds timeout) const;
+  // Whether the streamed answer to `request_id` had received at least `bytes` body bytes (or
+  // `chunks` complete chunks) within `timeout`. A stream still arriving counts, and so does a
+  // finished one; a stream never started does not.
+  bool wait_stream_bytes(std::string_view request_id, std::uint64_t bytes,
+                         std::chrono::milliseconds timeout) const;
+  bool wait_stream_chunks(std::string_view request_id, std::size_t chunks,
+                          std::chrono::milliseconds timeout) const;
+  // The streamed answer to `request_id` while it is still arriving (its body not filled in yet),
+  // or nullopt when none is.
+  std::optional<post> stream_in_progress(std::string_view request_id) const;
 
   // Scripted faults from now on.
   void set_wire_faults(wire_faults faults);   // how every answer is written
@@ -291,7 +363,11 @@ class runtime_api_server : private http_handler {
 
  private:
   void on_request(std::uint64_t connection, const received_request& request) override;
+  body_policy on_head(std::uint64_t connection, const received_request& head) override;
+  void on_body(std::uint64_t connection, const received_request& head,
+               const body_progress& progress) override;
   void on_closed(std::uint64_t connection) override;
+  const post* stream_of(std::string_view request_id) const;  // arriving or finished
   std::optional<time_point> on_turn(time_point now) override;
   void on_post(std::uint64_t connection, post_kind kind, std::string_view request_id,
                const received_request& request);
@@ -312,6 +388,7 @@ class runtime_api_server : private http_handler {
   std::uint64_t init_errors_ = 0;
   std::unordered_map<std::uint64_t, std::uint64_t> requests_per_connection_;
   std::string headers_;  // reused for each /next answer's head
+  std::unordered_map<std::uint64_t, post> streams_;  // by connection: streamed answers arriving
   std::unique_ptr<http_loop> loop_;
 };
 
