@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -307,7 +308,12 @@ result<std::int64_t> to_int64(std::string_view number) noexcept;
 // Like writer::value(double), it costs a static binary ~130 KB only if the binary calls it.
 result<double> to_double(std::string_view number) noexcept;
 
-// Lookups without a DOM. `pointer` is an RFC 6901 JSON Pointer: "" is the whole document,
+// Lookups without a DOM, for one-off reads. Each call validates the whole document again, so a
+// loop of them over an array (find_string(event, "/Records/" + i + "/body")) is quadratic:
+// 5,000 records take seconds. To read more than a few values, validate once with `document`
+// and walk its values (linear in the document's size).
+//
+// `pointer` is an RFC 6901 JSON Pointer: "" is the whole document,
 // "/a/b" member b of member a, "/items/0" an array's first element, "~1" a '/' in a name and
 // "~0" a '~'. A pointer that is neither empty nor starts with '/', or holds '~' followed by
 // anything but 0 or 1, is misuse: std::invalid_argument.
@@ -333,5 +339,182 @@ result<std::string> find_string(std::string_view document, std::string_view poin
 // no escapes, else into `scratch`, which is overwritten (its capacity reused).
 result<std::string_view> find_string(std::string_view document, std::string_view pointer,
                                      std::string& scratch);
+
+
+enum class value_kind : std::uint8_t { object, array, string, number, boolean, null };
+
+class value;
+class element_range;
+class member_range;
+
+// A value of a document that was validated once (see document below): a view of its JSON text.
+// Reading it never validates again: lookups and iteration only skip over the valid text, so
+// walking every element of an array costs the array's size, once. A lookup that finds nothing
+// gives an absent value (false in a boolean context); every read of an absent value, or of one
+// of another type, answers missing or wrong_type, never throws. Values view the document's
+// bytes, which must outlive them. Nothing is allocated but the std::string a caller asks for.
+class value {
+ public:
+  value() noexcept = default;
+
+  explicit operator bool() const noexcept { return !json_.empty(); }
+  value_kind kind() const noexcept;    // of a value that is there
+  bool is_null() const noexcept { return json_ == "null"; }
+  std::string_view json() const noexcept { return json_; }  // its JSON text; "" when absent
+
+  // The member `name` (unescaped, as a C++ string) of an object: the first one of that name.
+  // Absent when this is not an object or has no such member. Linear in the object's size.
+  value operator[](std::string_view name) const noexcept;
+  value operator[](const char* name) const noexcept { return (*this)[std::string_view(name)]; }
+  // The element `index` of an array, or absent. Linear in the elements before it: to read them
+  // all, iterate elements().
+  value operator[](std::size_t index) const noexcept;
+  value operator[](int index) const noexcept { return index < 0 ? value() : (*this)[static_cast<std::size_t>(index)]; }
+  // An RFC 6901 JSON Pointer from this value ("" is this value); std::invalid_argument for a
+  // malformed pointer, as find() throws.
+  value at(std::string_view pointer) const;
+
+  // A string's bytes, unescaped: a view of the document when the string holds no escape, else
+  // of `scratch` (overwritten, its capacity reused).
+  result<std::string_view> get_string(std::string& scratch) const;
+  result<std::string> get_string() const;
+  result<std::int64_t> get_int() const noexcept;  // as to_int64
+  result<double> get_double() const noexcept;     // as to_double
+  result<bool> get_bool() const noexcept;
+
+  // An array's elements in order; empty for anything else. for (json::value v : a.elements())
+  element_range elements() const noexcept;
+  // An object's members in order; empty for anything else.
+  // for (const json::member& m : o.members()) { m.key_is("id"); m.value; }
+  member_range members() const noexcept;
+  // Elements of an array or members of an object (0 for anything else). Linear.
+  std::size_t size() const noexcept;
+
+ private:
+  friend class document;
+  friend class element_range;
+  friend class member_range;
+  explicit value(std::string_view json) noexcept : json_(json) {}
+  std::string_view json_;
+};
+
+// One member of an object: its key as written between the quotes (still escaped), and its value.
+struct member {
+  std::string_view raw_key;
+  json::value value;
+
+  bool key_is(std::string_view name) const noexcept;  // compares the unescaped key
+  std::string key() const;                            // the unescaped key
+};
+
+// Forward ranges over a container's text. Each step skips one value: a whole walk reads the
+// container once.
+class element_range {
+ public:
+  class iterator {
+   public:
+    using value_type = json::value;
+    using difference_type = std::ptrdiff_t;
+    using reference = const json::value&;
+    using pointer = const json::value*;
+    using iterator_category = std::forward_iterator_tag;
+
+    iterator() noexcept = default;
+    const json::value& operator*() const noexcept { return current_; }
+    const json::value* operator->() const noexcept { return &current_; }
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+      iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const iterator& other) const noexcept { return at_ == other.at_; }
+    bool operator!=(const iterator& other) const noexcept { return at_ != other.at_; }
+
+   private:
+    friend class element_range;
+    iterator(const char* at, const char* end) noexcept;
+    const char* at_ = nullptr;   // the current element's first byte, or end_ when done
+    const char* end_ = nullptr;  // the closing bracket
+    json::value current_;
+  };
+
+  iterator begin() const noexcept;
+  iterator end() const noexcept;
+  bool empty() const noexcept { return begin() == end(); }
+
+ private:
+  friend class value;
+  explicit element_range(std::string_view array) noexcept : array_(array) {}
+  std::string_view array_;  // '[' ... ']', or empty
+};
+
+class member_range {
+ public:
+  class iterator {
+   public:
+    using value_type = member;
+    using difference_type = std::ptrdiff_t;
+    using reference = const member&;
+    using pointer = const member*;
+    using iterator_category = std::forward_iterator_tag;
+
+    iterator() noexcept = default;
+    const member& operator*() const noexcept { return current_; }
+    const member* operator->() const noexcept { return &current_; }
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+      iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const iterator& other) const noexcept { return at_ == other.at_; }
+    bool operator!=(const iterator& other) const noexcept { return at_ != other.at_; }
+
+   private:
+    friend class member_range;
+    iterator(const char* at, const char* end) noexcept;
+    void read() noexcept;
+    const char* at_ = nullptr;   // the current member's key quote, or end_ when done
+    const char* end_ = nullptr;  // the closing brace
+    member current_;
+  };
+
+  iterator begin() const noexcept;
+  iterator end() const noexcept;
+  bool empty() const noexcept { return begin() == end(); }
+
+ private:
+  friend class value;
+  explicit member_range(std::string_view object) noexcept : object_(object) {}
+  std::string_view object_;  // '{' ... '}', or empty
+};
+
+// A document validated once, strictly (as is_valid), then read through values without
+// validating again. It copies nothing: the bytes must outlive it and its values.
+//
+//   lambda::json::document doc(event);
+//   if (!doc) return fail(doc.error().reason());
+//   std::string scratch;
+//   for (lambda::json::value record : doc["Records"].elements()) {
+//     auto id = record["messageId"].get_string(scratch);
+//     ...
+//   }
+class document {
+ public:
+  explicit document(std::string_view text) noexcept;
+
+  explicit operator bool() const noexcept { return error_.code == error_code::none; }
+  const parse_error& error() const noexcept { return error_; }
+  // The top-level value; absent when the text is not valid JSON.
+  value root() const noexcept { return root_; }
+  value operator[](std::string_view name) const noexcept { return root_[name]; }
+  value operator[](const char* name) const noexcept { return root_[std::string_view(name)]; }
+  value at(std::string_view pointer) const { return root_.at(pointer); }
+
+ private:
+  value root_;
+  parse_error error_;
+};
 
 }  // namespace lambda::json

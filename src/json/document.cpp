@@ -1,0 +1,296 @@
+// A document validated once, then walked by skipping: every function here may assume the text
+// is valid JSON, which is what makes skipping a value a scan for its end rather than a parse.
+#include <lambda/json.hpp>
+
+#include <cstring>
+
+#include "json/pointer.hpp"
+#include "json/swar.hpp"
+#include "json/unescape.hpp"
+
+namespace lambda::json {
+namespace {
+
+bool is_whitespace(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+const char* skip_whitespace(const char* p, const char* end) noexcept {
+  while (p < end && is_whitespace(*p)) ++p;
+  return p;
+}
+
+// Past the closing quote of the string whose opening quote is at p.
+const char* skip_string(const char* p, const char* end) noexcept {
+  ++p;
+  for (;;) {
+    p = detail::find_string_stopper(p, end);
+    if (*p == '"') return p + 1;
+    p += *p == '\\' ? 2 : 1;  // an escape's next byte is never its string's end; other stoppers are text
+  }
+}
+
+// Sets the high bit of each byte of `word` that is '"', '[', ']', '{' or '}' (only the lowest
+// flag is exact, as in swar.hpp). '[' and ']' are '{' and '}' without bit 5.
+std::uint64_t structural(std::uint64_t word) noexcept {
+  using detail::high_bits;
+  using detail::ones;
+  const std::uint64_t folded = word | (ones * 0x20);
+  const std::uint64_t quote = word ^ (ones * '"');
+  const std::uint64_t open = folded ^ (ones * '{');
+  const std::uint64_t close = folded ^ (ones * '}');
+  return ((quote - ones) | (open - ones) | (close - ones)) & ~word & high_bits;
+}
+
+bool is_structural(char c) noexcept { return c == '"' || c == '[' || c == ']' || c == '{' || c == '}'; }
+
+const char* find_structural(const char* p, const char* end) noexcept {
+  for (; end - p >= 8; p += 8) {
+    if (const std::uint64_t mask = structural(detail::load8(p))) return p + detail::first_flagged(mask);
+  }
+  while (p < end && !is_structural(*p)) ++p;
+  return p;
+}
+
+// Past the value starting at p.
+const char* skip_value(const char* p, const char* end) noexcept {
+  if (*p == '"') return skip_string(p, end);
+  if (*p != '{' && *p != '[') {
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_whitespace(*p)) ++p;
+    return p;
+  }
+  std::size_t open = 0;
+  for (;;) {
+    p = find_structural(p, end);
+    const char c = *p;
+    if (c == '"') {
+      p = skip_string(p, end);
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++open;
+    } else if (--open == 0) {
+      return p + 1;
+    }
+    ++p;
+  }
+}
+
+std::string_view value_at(const char* p, const char* end) noexcept {
+  return {p, static_cast<std::size_t>(skip_value(p, end) - p)};
+}
+
+// The first byte of the container's first entry, or its closing bracket.
+const char* first_entry(std::string_view container) noexcept {
+  const char* end = container.data() + container.size() - 1;
+  return skip_whitespace(container.data() + 1, end);
+}
+
+// From just past an entry: the next entry's first byte, or the closing bracket.
+const char* next_entry(const char* p, const char* end) noexcept {
+  p = skip_whitespace(p, end);
+  if (p < end && *p == ',') p = skip_whitespace(p + 1, end);
+  return p;
+}
+
+// A member starting at its key's quote: the key's text and the value's JSON text.
+struct member_text {
+  std::string_view key;
+  std::string_view value;
+};
+
+member_text read_member(const char* p, const char* end) noexcept {
+  const char* key_end = skip_string(p, end);
+  const char* colon = skip_whitespace(key_end, end);
+  const char* at = skip_whitespace(colon + 1, end);
+  return {std::string_view(p + 1, static_cast<std::size_t>(key_end - p - 2)), value_at(at, end)};
+}
+
+bool key_names(std::string_view key, std::string_view name) noexcept {
+  if (key.find('\\') == std::string_view::npos) return key == name;
+  detail::json_string_bytes bytes(key);
+  std::size_t i = 0;
+  for (char c; bytes.next(c); ++i) {
+    if (i == name.size() || name[i] != c) return false;
+  }
+  return i == name.size();
+}
+
+bool is_kind(std::string_view json, char first) noexcept { return !json.empty() && json.front() == first; }
+
+}  // namespace
+
+document::document(std::string_view text) noexcept {
+  tokenizer reader(text);
+  for (;;) {
+    const token_kind kind = reader.next().kind;
+    if (kind == token_kind::end) break;
+    if (kind == token_kind::error) {
+      error_ = reader.error();
+      return;
+    }
+  }
+  const char* end = text.data() + text.size();
+  root_ = value(value_at(skip_whitespace(text.data(), end), end));
+}
+
+value_kind value::kind() const noexcept {
+  switch (json_.empty() ? 'n' : json_.front()) {
+    case '{': return value_kind::object;
+    case '[': return value_kind::array;
+    case '"': return value_kind::string;
+    case 't':
+    case 'f': return value_kind::boolean;
+    case 'n': return value_kind::null;
+    default: return value_kind::number;
+  }
+}
+
+value value::operator[](std::string_view name) const noexcept {
+  for (const member& m : members()) {
+    if (key_names(m.raw_key, name)) return m.value;
+  }
+  return {};
+}
+
+value value::operator[](std::size_t index) const noexcept {
+  for (const value& element : elements()) {
+    if (index-- == 0) return element;
+  }
+  return {};
+}
+
+value value::at(std::string_view pointer) const {
+  detail::pointer_tokens path(pointer);
+  value current = *this;
+  while (current && !path.done()) {
+    const std::string_view reference = path.next();
+    if (current.kind() == value_kind::object) {
+      value found;
+      for (const member& m : current.members()) {
+        if (detail::names_member(reference, m.raw_key, m.raw_key.find('\\') != std::string_view::npos)) {
+          found = m.value;
+          break;
+        }
+      }
+      current = found;
+    } else if (auto index = detail::array_index(reference); index && current.kind() == value_kind::array) {
+      current = current[*index];
+    } else {
+      current = {};
+    }
+  }
+  return current;
+}
+
+result<std::string_view> value::get_string(std::string& scratch) const {
+  if (!*this) return {{}, status::missing, {}};
+  if (!is_kind(json_, '"')) return {{}, status::wrong_type, {}};
+  const std::string_view text = json_.substr(1, json_.size() - 2);
+  if (text.find('\\') == std::string_view::npos) return {text, status::ok, {}};
+  scratch.clear();
+  append_unescaped(scratch, text);
+  return {scratch, status::ok, {}};
+}
+
+result<std::string> value::get_string() const {
+  if (!*this) return {{}, status::missing, {}};
+  if (!is_kind(json_, '"')) return {{}, status::wrong_type, {}};
+  result<std::string> r;
+  append_unescaped(r.value, json_.substr(1, json_.size() - 2));
+  return r;
+}
+
+result<std::int64_t> value::get_int() const noexcept {
+  if (!*this) return {0, status::missing, {}};
+  if (kind() != value_kind::number) return {0, status::wrong_type, {}};
+  return to_int64(json_);
+}
+
+result<double> value::get_double() const noexcept {
+  if (!*this) return {0, status::missing, {}};
+  if (kind() != value_kind::number) return {0, status::wrong_type, {}};
+  return to_double(json_);
+}
+
+result<bool> value::get_bool() const noexcept {
+  if (!*this) return {false, status::missing, {}};
+  if (json_ == "true") return {true, status::ok, {}};
+  if (json_ == "false") return {false, status::ok, {}};
+  return {false, status::wrong_type, {}};
+}
+
+element_range value::elements() const noexcept {
+  return element_range(is_kind(json_, '[') ? json_ : std::string_view());
+}
+
+member_range value::members() const noexcept {
+  return member_range(is_kind(json_, '{') ? json_ : std::string_view());
+}
+
+std::size_t value::size() const noexcept {
+  std::size_t count = 0;
+  if (kind() == value_kind::array) {
+    for (auto it = elements().begin(), end = elements().end(); it != end; ++it) ++count;
+  } else if (kind() == value_kind::object) {
+    for (auto it = members().begin(), end = members().end(); it != end; ++it) ++count;
+  }
+  return count;
+}
+
+bool member::key_is(std::string_view name) const noexcept { return key_names(raw_key, name); }
+
+std::string member::key() const {
+  std::string out;
+  append_unescaped(out, raw_key);
+  return out;
+}
+
+element_range::iterator::iterator(const char* at, const char* end) noexcept : at_(at), end_(end) {
+  if (at_ != end_) current_ = value(value_at(at_, end_));
+}
+
+element_range::iterator& element_range::iterator::operator++() noexcept {
+  at_ = next_entry(current_.json().data() + current_.json().size(), end_);
+  current_ = at_ != end_ ? value(value_at(at_, end_)) : value();
+  return *this;
+}
+
+element_range::iterator element_range::begin() const noexcept {
+  if (array_.empty()) return {};
+  return {first_entry(array_), array_.data() + array_.size() - 1};
+}
+
+element_range::iterator element_range::end() const noexcept {
+  if (array_.empty()) return {};
+  const char* close = array_.data() + array_.size() - 1;
+  return {close, close};
+}
+
+member_range::iterator::iterator(const char* at, const char* end) noexcept : at_(at), end_(end) { read(); }
+
+member_range::iterator& member_range::iterator::operator++() noexcept {
+  at_ = next_entry(current_.value.json().data() + current_.value.json().size(), end_);
+  read();
+  return *this;
+}
+
+void member_range::iterator::read() noexcept {
+  if (at_ == end_) {
+    current_ = {};
+    return;
+  }
+  const member_text text = read_member(at_, end_);
+  current_ = {text.key, value(text.value)};
+}
+
+member_range::iterator member_range::begin() const noexcept {
+  if (object_.empty()) return {};
+  return {first_entry(object_), object_.data() + object_.size() - 1};
+}
+
+member_range::iterator member_range::end() const noexcept {
+  if (object_.empty()) return {};
+  const char* close = object_.data() + object_.size() - 1;
+  return {close, close};
+}
+
+}  // namespace lambda::json
