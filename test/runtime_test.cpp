@@ -360,6 +360,47 @@ TEST_F(runtime, the_context_carries_every_header) {
   EXPECT_EQ(answer.invocation_id, "attempt-1") << "the invocation id is echoed on the answer";
 }
 
+struct function_case {
+  const char* name;
+  std::vector<std::string> env;
+};
+
+class runtime_knows_the_function : public runtime, public ::testing::WithParamInterface<function_case> {};
+
+TEST_P(runtime_knows_the_function, from_the_environment_read_at_start_up) {
+  auto first = server.enqueue({.payload = R"({"context":true})"});
+  auto second = server.enqueue({.payload = R"({"context":true})"});
+  std::vector<std::string> env = GetParam().env;
+  for (const char* setting : {"AWS_LAMBDA_FUNCTION_VERSION=$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1769",
+                              "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/test-function",
+                              "AWS_LAMBDA_LOG_STREAM_NAME=2026/11/30/[$LATEST]0123456789abcdef"}) {
+    env.push_back(setting);
+  }
+  auto function = start_function(test_function("probe"), server.address(), env);
+  for (const auto& id : {first, second}) {
+    const auto body = answer_of(server, id).body;
+    EXPECT_EQ(field(body, "/function_name"), "test-function");
+    EXPECT_EQ(field(body, "/function_version"), "$LATEST");
+    EXPECT_EQ(lambda::json::find_int(body, "/memory_limit_mb").value_or(0), 1769);
+    EXPECT_EQ(field(body, "/log_group_name"), "/aws/lambda/test-function");
+    EXPECT_EQ(field(body, "/log_stream_name"), "2026/11/30/[$LATEST]0123456789abcdef");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(modes, runtime_knows_the_function,
+                         ::testing::Values(function_case{"run", {}},
+                                           function_case{"concurrent", {"PROBE_MODE=concurrent",
+                                                                        "AWS_LAMBDA_MAX_CONCURRENCY=2"}}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(runtime, an_absent_or_unreadable_memory_size_is_zero) {
+  auto id = server.enqueue({.payload = R"({"context":true})"});
+  auto function = start_function(test_function("probe"), server.address(), {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=12x"});
+  const auto body = answer_of(server, id).body;
+  EXPECT_EQ(lambda::json::find_int(body, "/memory_limit_mb").value_or(-1), 0);
+  EXPECT_EQ(field(body, "/function_version"), "");
+}
+
 TEST_F(runtime, absent_headers_are_absent_and_the_trace_variable_is_unset) {
   auto traced = server.enqueue({.payload = R"({"context":true})", .trace_id = "Root=1-a"});
   auto untraced = server.enqueue({.payload = R"({"context":true})", .deadline = emulator::deadline_style::absent});

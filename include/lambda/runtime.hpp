@@ -41,6 +41,14 @@ struct context {
   std::int64_t deadline_ms = 0;       // Unix epoch milliseconds; 0 when the platform sent none
   unsigned ric = 1;                   // which RIC (1..N) runs this invocation
 
+  // The function, as its environment describes it (read once at start-up; views valid for the
+  // life of the process). Empty, or 0, when the variable is absent.
+  std::string_view function_name;     // AWS_LAMBDA_FUNCTION_NAME
+  std::string_view function_version;  // AWS_LAMBDA_FUNCTION_VERSION: "$LATEST" or a version number
+  std::int64_t memory_limit_mb = 0;   // AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+  std::string_view log_group_name;    // AWS_LAMBDA_LOG_GROUP_NAME
+  std::string_view log_stream_name;   // AWS_LAMBDA_LOG_STREAM_NAME
+
   // Time left until the deadline: zero once it has passed, milliseconds::max() without one.
   std::chrono::milliseconds remaining_time() const noexcept;
 };

@@ -20,8 +20,29 @@
 
 namespace lambda::detail {
 
+namespace {
+
+function_settings the_function;
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+}  // namespace
+
+const function_settings& function_environment() noexcept { return the_function; }
+
 bool start_up(http::endpoint& endpoint) {
   log::configure_from_environment();
+  the_function.name = environment("AWS_LAMBDA_FUNCTION_NAME");
+  the_function.version = environment("AWS_LAMBDA_FUNCTION_VERSION");
+  the_function.log_group = environment("AWS_LAMBDA_LOG_GROUP_NAME");
+  the_function.log_stream = environment("AWS_LAMBDA_LOG_STREAM_NAME");
+  const std::string memory = environment("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+  std::int64_t megabytes = 0;
+  auto [end, ec] = std::from_chars(memory.data(), memory.data() + memory.size(), megabytes);
+  the_function.memory_mb = ec == std::errc() && end == memory.data() + memory.size() && megabytes > 0 ? megabytes : 0;
   const char* address = std::getenv("AWS_LAMBDA_RUNTIME_API");
   if (address == nullptr || *address == '\0') {
     log::fatal("AWS_LAMBDA_RUNTIME_API is not set: this program is a Lambda bootstrap and must run "

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -10,9 +11,20 @@
 
 namespace lambda::detail {
 
-// Configures logging and reads AWS_LAMBDA_RUNTIME_API. When it is missing or malformed, logs
-// why (there is nowhere to post an init error) and returns false.
+// Configures logging, reads the function's settings and AWS_LAMBDA_RUNTIME_API. When that is
+// missing or malformed, logs why (there is nowhere to post an init error) and returns false.
 bool start_up(http::endpoint& endpoint);
+
+// The function as the environment describes it, read once by start_up() before any RIC runs
+// and never changed after: every context views it.
+struct function_settings {
+  std::string name;        // AWS_LAMBDA_FUNCTION_NAME
+  std::string version;     // AWS_LAMBDA_FUNCTION_VERSION
+  std::string log_group;   // AWS_LAMBDA_LOG_GROUP_NAME
+  std::string log_stream;  // AWS_LAMBDA_LOG_STREAM_NAME
+  std::int64_t memory_mb = 0;  // AWS_LAMBDA_FUNCTION_MEMORY_SIZE; 0 when absent or not a number
+};
+const function_settings& function_environment() noexcept;
 
 // The platform allows 1..1600 RICs; more than that is clamped, so a typo cannot start 10^6 threads.
 inline constexpr unsigned max_rics = 1600;

@@ -74,6 +74,15 @@ class trace_id_variable {
   std::string spare_;  // the previous value, reused for the next one
 };
 
+void describe_function(context& ctx) noexcept {
+  const function_settings& function = function_environment();
+  ctx.function_name = function.name;
+  ctx.function_version = function.version;
+  ctx.memory_limit_mb = function.memory_mb;
+  ctx.log_group_name = function.log_group;
+  ctx.log_stream_name = function.log_stream;
+}
+
 // Runs the handler and posts its answer. Only the handler's own code is inside the try: a
 // failure after the answer started must never cause a second answer.
 api_result answer(runtime_api& api, const handler& handle, const invocation& inv) {
@@ -115,6 +124,7 @@ ric_end run_ric(runtime_api& api, const Handler& handle, const ric_options& opti
   for (;;) {
     auto polled = api.next(inv);
     inv.ctx.ric = options.id;
+    describe_function(inv.ctx);
     switch (polled.status) {
       case api_status::interrupted:
         return {};

@@ -75,6 +75,11 @@ std::string describe(const lambda::context& ctx) {
   if (remaining == std::chrono::milliseconds::max()) w.key("remaining_ms").null();
   else w.key("remaining_ms").value(static_cast<std::int64_t>(remaining.count()));
   w.key("ric").value(ctx.ric);
+  w.key("function_name").value(ctx.function_name);
+  w.key("function_version").value(ctx.function_version);
+  w.key("memory_limit_mb").value(ctx.memory_limit_mb);
+  w.key("log_group_name").value(ctx.log_group_name);
+  w.key("log_stream_name").value(ctx.log_stream_name);
   const char* trace_env = std::getenv("_X_AMZN_TRACE_ID");
   if (trace_env) w.key("trace_env").value(trace_env);
   else w.key("trace_env").null();
