@@ -88,7 +88,7 @@ TEST(JsonDocument, EscapedKeysAndStringsAreMatchedAndReadUnescaped) {
 }
 
 TEST(JsonDocument, IteratesEmptyContainersAndEveryValueKind) {
-  document doc(R"({"e":[],"o":{},"ws":[ ] ,"wo":{ },"mixed":[ 1 , "two,]" , [3,[4]] , {"k":"}"} , true , null , -0.5 ]})");
+  document doc(R"({"e":[],"o":{},"ws":[ ] ,"wo":{ },"mixed":[ 1 , "two,]" , [3,[4]] , {"k":"}\"]"} , true , null , -0.5 , "\\\"\\" ]})");
   ASSERT_TRUE(doc);
   for (const char* empty : {"e", "o", "ws", "wo"}) {
     EXPECT_TRUE(doc[empty].elements().empty()) << empty;
@@ -97,8 +97,9 @@ TEST(JsonDocument, IteratesEmptyContainersAndEveryValueKind) {
   }
   std::vector<std::string> seen;
   for (value v : doc["mixed"].elements()) seen.emplace_back(v.json());
-  EXPECT_EQ(seen, (std::vector<std::string>{"1", "\"two,]\"", "[3,[4]]", "{\"k\":\"}\"}", "true", "null", "-0.5"}));
-  EXPECT_EQ(doc["mixed"].size(), 7u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "\"two,]\"", "[3,[4]]", R"({"k":"}\"]"})", "true", "null", "-0.5",
+                                            R"("\\\"\\")"}));
+  EXPECT_EQ(doc["mixed"].size(), 8u);
   EXPECT_EQ(doc.root().size(), 5u);
 }
 
