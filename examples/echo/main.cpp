@@ -1,5 +1,6 @@
 // Answers each event's bytes unchanged, with the event's content type. A JSON event may ask
-// for a delay ("sleep_ms": n) or a failure ("fail": true).
+// for a delay ("sleep_ms": n), a failure ("fail": true) or a crash ("crash": true, a null
+// dereference: the runtime reports it and answers the invocation before the process dies).
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -10,6 +11,13 @@
 
 namespace {
 
+// A null dereference, through volatile so the compiler may not drop it. UBSan's null check is
+// off here only so that sanitizer builds crash as ordinary ones do.
+__attribute__((no_sanitize("null"))) void crash() {
+  volatile int* nowhere = nullptr;
+  *nowhere = 1;
+}
+
 lambda::response echo(std::string_view event, const lambda::context& ctx) {
   lambda::log::info("echoing {} bytes", event.size());
   if (auto sleep_ms = lambda::json::find_int(event, "/sleep_ms"); sleep_ms && *sleep_ms > 0) {
@@ -18,6 +26,7 @@ lambda::response echo(std::string_view event, const lambda::context& ctx) {
   if (lambda::json::find_bool(event, "/fail").value_or(false)) {
     throw std::runtime_error("requested failure");
   }
+  if (lambda::json::find_bool(event, "/crash").value_or(false)) crash();
   std::string content_type(ctx.content_type.empty() ? "application/json" : ctx.content_type);
   return lambda::response(std::string(event), std::move(content_type));
 }

@@ -119,6 +119,7 @@ api_result answer(runtime_api& api, const streaming_handler& handle, const invoc
 template <class Handler>
 ric_end run_ric(runtime_api& api, const Handler& handle, const ric_options& options) {
   trace_id_variable trace_variable;
+  crash_scope crashes(options.id);
   invocation inv;
   int failed_polls = 0;
   for (;;) {
@@ -157,7 +158,9 @@ ric_end run_ric(runtime_api& api, const Handler& handle, const ric_options& opti
       posted = api.fail(polled.error_type, polled.reason);
     } else {
       if (options.export_trace_id) trace_variable.set(inv.ctx.trace_id);
+      if (options.flights) options.flights->begin(options.id, inv.ctx.request_id);
       posted = answer(api, handle, inv);
+      if (options.flights) options.flights->end(options.id);
     }
     if (posted.status == api_status::fatal) return {true, std::move(posted.reason)};
     if (posted.status != api_status::ok) log::warn("{}", posted.reason);

@@ -6,6 +6,7 @@
 
 #include <lambda/runtime.hpp>
 
+#include "runtime/crash.hpp"
 #include "runtime/runtime_api.hpp"
 
 namespace lambda::detail {
@@ -13,6 +14,7 @@ namespace lambda::detail {
 struct ric_options {
   unsigned id = 1;               // 1..N, reported in each context
   bool export_trace_id = false;  // one invocation at a time: set _X_AMZN_TRACE_ID for each
+  flight_table* flights = nullptr;  // where the RIC says what it runs, for crash reports
 };
 
 // Why a RIC ended: interrupted by a stop (not fatal), or a fatal error with its reason.

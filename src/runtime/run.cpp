@@ -50,10 +50,13 @@ bool build_handler(detail::runtime_api& api, const factory<Handler>& make_handle
 // One RIC on the calling thread, starting no thread: classic Lambda, and Managed Instances with
 // N = 1. With one invocation at a time the trace id can go into _X_AMZN_TRACE_ID.
 template <class Handler>
-int run_inline(detail::runtime_api& api, const Handler& handle, std::chrono::milliseconds grace) {
+int run_inline(detail::runtime_api& api, const http::endpoint& endpoint, const Handler& handle,
+               std::chrono::milliseconds grace) {
   detail::runtime_api* const rics[] = {&api};
   detail::process_stop stop(rics, grace);
-  auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true});
+  detail::flight_table flights(1);
+  detail::crash_reports crashes(flights, endpoint);
+  auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true, .flights = &flights});
   if (!end.fatal) return 0;
   stop.stop_for_fatal_error();
   log::fatal("{}", end.reason);
@@ -64,9 +67,9 @@ int run_inline(detail::runtime_api& api, const Handler& handle, std::chrono::mil
 // The first fatal error is logged and stops every other RIC.
 template <class Handler>
 void ric_thread(unsigned id, const Handler& handle, detail::runtime_api& api, detail::process_stop& stop,
-                std::latch& started) {
+                detail::flight_table& flights, std::latch& started) {
   started.wait();
-  auto end = detail::run_ric(api, handle, {.id = id});
+  auto end = detail::run_ric(api, handle, {.id = id, .flights = &flights});
   if (end.fatal && stop.stop_for_fatal_error()) log::fatal("{}", end.reason);
 }
 
@@ -95,6 +98,8 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
   std::latch started(1);
   std::string start_error;
   detail::process_stop stop(stoppable, options.shutdown_grace);
+  detail::flight_table flights(rics);
+  detail::crash_reports crashes(flights, endpoint);
   {
     // The main thread waits for the RICs by joining them: a signal may land on it meanwhile.
     std::vector<std::jthread> threads;
@@ -102,7 +107,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     try {
       for (unsigned id = 1; id <= rics; ++id) {
         threads.emplace_back(ric_thread<Handler>, id, std::cref(handlers[shared ? 0 : id - 1]), std::ref(*apis[id - 1]),
-                             std::ref(stop), std::ref(started));
+                             std::ref(stop), std::ref(flights), std::ref(started));
         // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
         pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
       }
@@ -131,7 +136,7 @@ int start_rics(const factory<Handler>& make_handler, bool shared, const run_opti
   if (setting.rics == 1) {
     Handler handle;
     if (!build_handler(init_api, make_handler, 1, handle)) return 1;
-    return run_inline(init_api, handle, options.shutdown_grace);
+    return run_inline(init_api, endpoint, handle, options.shutdown_grace);
   }
   return run_pool(init_api, endpoint, make_handler, shared, setting.rics, options);
 }
@@ -145,7 +150,7 @@ int run_one(Handler h, const run_options& options) {
     report_init_failure(api, "Runtime.InvalidHandler", "lambda::run was given an empty handler");
     return 1;
   }
-  return run_inline(api, h, options.shutdown_grace);
+  return run_inline(api, endpoint, h, options.shutdown_grace);
 }
 
 template <class Handler>
@@ -155,7 +160,7 @@ int run_one(const factory<Handler>& make_handler, const run_options& options) {
   detail::runtime_api api(endpoint, {});
   Handler handle;
   if (!build_handler(api, make_handler, 1, handle)) return 1;
-  return run_inline(api, handle, options.shutdown_grace);
+  return run_inline(api, endpoint, handle, options.shutdown_grace);
 }
 
 template <class Handler>

@@ -58,6 +58,38 @@ class barrier {
 
 barrier shared_barrier;
 
+// Recursion the compiler cannot turn into a loop: each frame's array is used after the call.
+[[gnu::noinline]] int overflow(int depth) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(depth);
+  if (depth < 0) return 0;  // never: the stack runs out first
+  return overflow(depth + 1) + frame[0];
+}
+
+// {"crash": how}: a null dereference, abort(), a stack overflow, a division by zero, or a null
+// dereference on a thread of the function's own (one that runs no RIC). UBSan is off here so
+// that sanitizer builds crash as ordinary ones do.
+__attribute__((no_sanitize("undefined"))) void crash(const std::string& how) {
+  if (how == "null") {
+    volatile int* nowhere = nullptr;
+    *nowhere = 1;
+  } else if (how == "abort") {
+    std::abort();
+  } else if (how == "overflow") {
+    overflow(0);
+  } else if (how == "divide") {
+    volatile int zero = 0;
+    volatile int seven = 7;  // both unknown to the compiler: a real division instruction
+    volatile int quotient = seven / zero;
+    (void)quotient;
+  } else if (how == "thread") {
+    std::thread([]() __attribute__((no_sanitize("undefined"))) {
+      volatile int* nowhere = nullptr;
+      *nowhere = 1;
+    }).join();
+  }
+}
+
 std::string describe(const lambda::context& ctx) {
   std::string out;
   lambda::json::writer w(out);
@@ -155,6 +187,7 @@ lambda::response probe(std::string_view event, const lambda::context& ctx) {
     if (fd >= 0) close(fd);
     if (!got) return lambda::response::failure("FifoError", "could not read " + *fifo);
   }
+  if (auto how = find_string(event, "/crash")) crash(*how);
   if (auto what = find_string(event, "/throw")) {
     if (*what == "runtime_error") throw std::runtime_error("it broke");
     if (*what == "custom") throw database_unreachable("no route to the database");
