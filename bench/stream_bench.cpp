@@ -9,17 +9,21 @@
 //                         process recv()s into a 64 KiB buffer and drops the bytes. No framing.
 //   plain, 8 KiB recv     the same, reading 8 KiB at a time: what runtime_api_server's reader
 //                         asks of recv() while a long body streams through it.
-//   raw chunked client    a forked child with no library: GET /next, then the POST's head and one
+//   runtime -> lean API   test/functions/flat_stream (see "runtime -> emulator") against a bench-local Runtime API cut
+//                         to the bone: it answers the poll and reads the stream with 64 KiB
+//                         recv()s, walking the chunk framing. The runtime beside the plain loop.
+//   raw client -> emulator  a forked child with no library: GET /next, then the POST's head and one
 //                         writev (size line, buffer, CRLF) per chunk, to runtime_api_server. Tells
 //                         the server's cost apart from the runtime's.
-//   runtime (flat)        test/functions/flat_stream: lambda::run with a streaming handler that
+//   runtime -> emulator   test/functions/flat_stream: lambda::run with a streaming handler that
 //                         out.write()s the same buffer per chunk, to runtime_api_server.
-//   runtime (example)     examples/stream: refills its chunk with assign() before each write.
+//   example -> emulator   examples/stream: refills its chunk with assign() before each write.
 //
-// The server (keep_bodies = false) decodes the chunked framing and counts. Its figures run from
+// The emulator's runtime_api_server (keep_bodies = false) decodes the chunked framing and counts. Its figures run from
 // the first body byte (first_byte_at) to the end of the stream (finished_at); "e2e" from the
 // event's delivery. The plain loop's run from its first byte received to its last, "e2e" from
-// the fork. CPU: the writer's (its process), the reader's (this process: the reading thread,
+// the fork; the lean API's from its first body byte, and from its answer to the poll. The runtime
+// here is the classic lambda::run with one thread. CPU: the writer's (its process), the reader's (this process: the reading thread,
 // plus idle helper threads). Rounds alternate the contenders, so noise from elsewhere on the
 // machine hits them alike; best and median of the rounds are reported.
 #include <arpa/inet.h>
