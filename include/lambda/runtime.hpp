@@ -203,10 +203,26 @@ class streaming_handler
 using handler_factory = std::function<handler(unsigned ric)>;
 using streaming_handler_factory = std::function<streaming_handler(unsigned ric)>;
 
+// Where run_concurrent's RICs live.
+enum class isolation {
+  // N threads in this process (the default): the lightest. A crash ends the process, and with
+  // it every invocation in flight.
+  threads,
+  // Worker processes under a supervisor: a crash ends only its worker. The supervisor answers
+  // that worker's invocations in flight with an error and starts a new worker.
+  process,
+};
+
 struct run_options {
   // After SIGTERM or SIGINT (or a fatal error), how long invocations already received get to
   // finish and post their answers before the process exits. milliseconds::max() waits for them.
   std::chrono::milliseconds shutdown_grace{500};
+  // run_concurrent only. LAMBDA_RIC_ISOLATION=threads|process in the environment wins over it,
+  // so an operator can switch without a rebuild.
+  lambda::isolation isolation = lambda::isolation::threads;
+  // With isolation::process: how many worker processes share the N RICs (each gets N / P, the
+  // first ones one more); 0 means one per RIC. LAMBDA_RIC_WORKERS wins over it.
+  unsigned workers = 0;
 };
 using concurrent_options = run_options;
 

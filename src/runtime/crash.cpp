@@ -25,6 +25,7 @@ struct flight_table::slot {
   static constexpr std::size_t words = max_id / 8;
   std::atomic<std::uint32_t> sequence{0};  // odd while the RIC writes
   std::atomic<std::uint32_t> length{0};
+  std::atomic<std::uint64_t> begun{0};
   std::atomic<std::uint64_t> id[words];
 };
 
@@ -46,7 +47,12 @@ void flight_table::begin(unsigned ric, std::string_view request_id) noexcept {
     s.id[at / 8].store(word, std::memory_order_relaxed);
   }
   s.length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
+  s.begun.fetch_add(1, std::memory_order_relaxed);
   s.sequence.fetch_add(1, std::memory_order_release);
+}
+
+std::uint64_t flight_table::begun(unsigned ric) const noexcept {
+  return ric == 0 || ric > rics_ ? 0 : slots_[ric].begun.load(std::memory_order_relaxed);
 }
 
 void flight_table::end(unsigned ric) noexcept {
@@ -83,7 +89,7 @@ constexpr int max_frames = 64;
 constexpr int answer_wait_ms = 2000;  // for the platform's answer to the crash's /error
 
 // What the handler reads, set once before any RIC runs.
-const flight_table* flights = nullptr;
+flight_table* flights = nullptr;
 const http::endpoint* api = nullptr;
 struct sigaction previous[std::size(crash_signals)];
 char build_id[41];                  // hex, from the executable's NT_GNU_BUILD_ID note
@@ -205,8 +211,9 @@ std::string_view crash_fields(int sig, const siginfo_t* info, void* const* frame
 }
 
 // Posts the crash as the invocation's error over a fresh connection, and waits (bounded) for
-// the platform's answer so it is not cut off by the process's death.
-void post_crash(std::string_view request_id, int sig, std::string_view message, void* const* frames,
+// the platform's answer so it is not cut off by the process's death. Returns whether it was
+// accepted (2xx).
+bool post_crash(std::string_view request_id, int sig, std::string_view message, void* const* frames,
                 int frame_count) {
   const signal_description d = describe(sig);
   char body_bytes[4096];
@@ -224,6 +231,7 @@ void post_crash(std::string_view request_id, int sig, std::string_view message, 
   }
   body.add("]}");
 
+  bool accepted = false;
   text out{request, sizeof request};
   out.add("POST /2018-06-01/runtime/invocation/");
   out.add(request_id);
@@ -236,11 +244,11 @@ void post_crash(std::string_view request_id, int sig, std::string_view message, 
   out.add_number(body.size);
   out.add("\r\n\r\n");
   out.add(body.view());
-  if (out.full() || api->address_size == 0) return;
+  if (out.full() || api->address_size == 0) return false;
 
   const auto* address = reinterpret_cast<const sockaddr*>(&api->address);
   const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
+  if (fd < 0) return false;
   if (::connect(fd, address, api->address_size) == 0) {
     std::size_t sent = 0;
     while (sent < out.size) {
@@ -251,10 +259,12 @@ void post_crash(std::string_view request_id, int sig, std::string_view message, 
     pollfd answer{fd, POLLIN, 0};
     char status[64];
     if (sent == out.size && ::poll(&answer, 1, answer_wait_ms) == 1) {
-      [[maybe_unused]] ssize_t ignored = ::recv(fd, status, sizeof status, 0);
+      // "HTTP/1.1 202 Accepted": the status's first digit is the tenth byte.
+      accepted = ::recv(fd, status, sizeof status, 0) >= 10 && status[9] == '2';
     }
   }
   ::close(fd);
+  return accepted;
 }
 
 // Hands the signal on: to the handler that was there before ours, or to the default action. The
@@ -305,14 +315,17 @@ void on_crash(int sig, siginfo_t* info, void*) {
   }
   log::detail::write_signal_safe(log::level::fatal, message.view(), request_id, current_ric,
                                  crash_fields(sig, info, frames, frame_count), record);
-  if (!request_id.empty()) post_crash(request_id, sig, message.view(), frames, frame_count);
+  // Answered, the invocation leaves the flight table, so a supervisor does not answer it again.
+  if (!request_id.empty() && post_crash(request_id, sig, message.view(), frames, frame_count)) {
+    flights->end(current_ric);
+  }
   errno = saved_errno;
   pass_on(sig);
 }
 
 }  // namespace
 
-crash_reports::crash_reports(const flight_table& table, const http::endpoint& endpoint) {
+crash_reports::crash_reports(flight_table& table, const http::endpoint& endpoint) {
   flights = &table;
   api = &endpoint;
   if (build_id[0] == '\0') dl_iterate_phdr(read_build_id, nullptr);

@@ -31,6 +31,8 @@ class flight_table {
   // Copies RIC `ric`'s request id into `out` and returns its length; 0 when it runs none.
   // Async-signal-safe.
   std::size_t running(unsigned ric, char (&out)[max_id]) const noexcept;
+  // How many invocations RIC `ric` has begun, ever.
+  std::uint64_t begun(unsigned ric) const noexcept;
 
  private:
   struct slot;
@@ -42,13 +44,14 @@ class flight_table {
 // Reports crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) from here on: one FATAL record
 // naming the signal, the faulting address, the crashing RIC and its invocation, every other
 // invocation in flight, and a backtrace with the binary's build id; then the crashing
-// invocation is answered with /error over a fresh connection to `api`, and the signal goes on to
+// invocation is answered with /error over a fresh connection to `api` (and, once accepted,
+// leaves the flight table), and the signal goes on to
 // the handler that was there before (or its default action, so the process dies of it). All of
 // it is async-signal-safe: stack and static buffers, no allocation, no lock. Handlers and masks
 // the program set are left as they were, and put back when this object goes. One at a time.
 class crash_reports {
  public:
-  crash_reports(const flight_table& flights, const http::endpoint& api);
+  crash_reports(flight_table& flights, const http::endpoint& api);
   ~crash_reports();
   crash_reports(const crash_reports&) = delete;
   crash_reports& operator=(const crash_reports&) = delete;

@@ -13,6 +13,7 @@
 #include <lambda/log.hpp>
 #include <lambda/runtime.hpp>
 
+#include "runtime/isolation.hpp"
 #include "runtime/process.hpp"
 #include "runtime/ric.hpp"
 
@@ -73,9 +74,11 @@ void ric_thread(unsigned id, const Handler& handle, detail::runtime_api& api, de
   if (end.fatal && stop.stop_for_fatal_error()) log::fatal("{}", end.reason);
 }
 
+// RICs first .. first + rics - 1 as threads of this process, each saying in `flights` what it
+// runs.
 template <class Handler>
 int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, const factory<Handler>& make_handler,
-             bool shared, unsigned rics, const run_options& options) {
+             bool shared, unsigned first, unsigned rics, detail::flight_table& flights, const run_options& options) {
   if (std::string error; !detail::make_room_for_rics(rics, error)) {
     report_init_failure(init_api, "Runtime.ResourceLimit", error);
     return 1;
@@ -84,7 +87,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
   // polls, so an init failure never leaves a half-started pool.
   std::vector<Handler> handlers(shared ? 1 : rics);
   for (unsigned i = 0; i < handlers.size(); ++i) {
-    if (!build_handler(init_api, make_handler, i + 1, handlers[i])) return 1;
+    if (!build_handler(init_api, make_handler, first + i, handlers[i])) return 1;
   }
   std::vector<std::unique_ptr<detail::runtime_api>> apis;
   std::vector<detail::runtime_api*> stoppable;
@@ -98,21 +101,21 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
   std::latch started(1);
   std::string start_error;
   detail::process_stop stop(stoppable, options.shutdown_grace);
-  detail::flight_table flights(rics);
   detail::crash_reports crashes(flights, endpoint);
   {
     // The main thread waits for the RICs by joining them: a signal may land on it meanwhile.
     std::vector<std::jthread> threads;
     threads.reserve(rics);
     try {
-      for (unsigned id = 1; id <= rics; ++id) {
-        threads.emplace_back(ric_thread<Handler>, id, std::cref(handlers[shared ? 0 : id - 1]), std::ref(*apis[id - 1]),
+      for (unsigned i = 0; i < rics; ++i) {
+        const unsigned id = first + i;
+        threads.emplace_back(ric_thread<Handler>, id, std::cref(handlers[shared ? 0 : i]), std::ref(*apis[i]),
                              std::ref(stop), std::ref(flights), std::ref(started));
         // Named by the creator, so the name is there before the RIC polls (top -H, gdb, tests).
         pthread_setname_np(threads.back().native_handle(), ("ric-" + std::to_string(id)).c_str());
       }
     } catch (const std::exception& e) {  // std::system_error, or bad_alloc naming the thread
-      start_error = "could not start RIC " + std::to_string(threads.size() + 1) + " of " + std::to_string(rics) +
+      start_error = "could not start RIC " + std::to_string(first + threads.size()) + " of " + std::to_string(rics) +
                     " (AWS_LAMBDA_MAX_CONCURRENCY): " + e.what() + "; lower AWS_LAMBDA_MAX_CONCURRENCY";
       for (auto* api : stoppable) api->interrupt();  // the started RICs end before their first poll
     }
@@ -133,12 +136,24 @@ int start_rics(const factory<Handler>& make_handler, bool shared, const run_opti
   detail::runtime_api init_api(endpoint, {});  // connects only if an init error must be posted
   auto setting = detail::parse_max_concurrency(std::getenv("AWS_LAMBDA_MAX_CONCURRENCY"));
   if (!setting.warning.empty()) log::warn("{}", setting.warning);
+  const detail::isolation_setting isolated = detail::parse_isolation(options);
+  if (!isolated.warning.empty()) log::warn("{}", isolated.warning);
+  if (isolated.mode == isolation::process) {
+    detail::flight_table flights(setting.rics);
+    return detail::supervise(endpoint, flights, isolated.workers, options.shutdown_grace,
+                             [&](unsigned first, unsigned rics) {
+                               // The worker's own connection: none of the supervisor's is shared.
+                               detail::runtime_api worker_api(endpoint, {});
+                               return run_pool(worker_api, endpoint, make_handler, shared, first, rics, flights, options);
+                             });
+  }
   if (setting.rics == 1) {
     Handler handle;
     if (!build_handler(init_api, make_handler, 1, handle)) return 1;
     return run_inline(init_api, endpoint, handle, options.shutdown_grace);
   }
-  return run_pool(init_api, endpoint, make_handler, shared, setting.rics, options);
+  detail::flight_table flights(setting.rics);
+  return run_pool(init_api, endpoint, make_handler, shared, 1, setting.rics, flights, options);
 }
 
 template <class Handler>

@@ -214,6 +214,16 @@ api_result runtime_api::respond(std::string_view payload, std::string_view conte
 api_result runtime_api::fail(std::string_view error_type, std::string_view message) {
   // One ERROR record per failed invocation, with the fields AWS's own runtimes log.
   log::error("invocation failed").field("errorType", error_type).field("errorMessage", message);
+  return post_error(error_type, message);
+}
+
+api_result runtime_api::fail_for(std::string_view request_id, std::string_view error_type, std::string_view message) {
+  ticket_ = {};
+  ticket_.request_id.assign(request_id);
+  return post_error(error_type, message);
+}
+
+api_result runtime_api::post_error(std::string_view error_type, std::string_view message) {
   error_body_.clear();
   append_error_body(error_body_, error_type, message);
   target_.assign(invocation_path).append(ticket_.request_id).append("/error");

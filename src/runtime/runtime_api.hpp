@@ -69,6 +69,8 @@ class runtime_api {
   api_result fail(std::string_view error_type, std::string_view message);
 
   api_result init_error(std::string_view error_type, std::string_view message);
+  // Fails an invocation this connection did not receive (one a dead worker held), logging nothing.
+  api_result fail_for(std::string_view request_id, std::string_view error_type, std::string_view message);
 
   // A streamed answer to the invocation in hand (Response-Mode streaming, a chunked body):
   // stream_begin() prepares the POST, whose head goes out with the first stream_write();
@@ -86,6 +88,7 @@ class runtime_api {
  private:
   api_result post(std::string_view call, std::string_view body, std::string_view content_type,
                   std::string_view error_type);
+  api_result post_error(std::string_view error_type, std::string_view message);
   api_result answered(std::string_view call, const http::result& sent) const;
   api_result not_sent(std::string_view call, const http::result& sent) const;
   api_result stream_failed(const http::result& failed);

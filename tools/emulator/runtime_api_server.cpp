@@ -533,6 +533,20 @@ void runtime_api_server::force_post_status(int status, int count) {
   book_.force_post_status(status, count);
 }
 
+void runtime_api_server::hold_posts() {
+  std::lock_guard lock(mutex_);
+  hold_posts_ = true;
+}
+
+void runtime_api_server::release_posts() {
+  std::lock_guard lock(mutex_);
+  hold_posts_ = false;
+  for (const held_answer& h : std::exchange(held_, {})) {
+    loop_->answer(h.connection, h.status, json_content_type, h.body, faults_);
+  }
+  loop_->wake();
+}
+
 void runtime_api_server::drop_polls(int count) {
   std::lock_guard lock(mutex_);
   book_.drop_deliveries(count);
@@ -591,6 +605,10 @@ void runtime_api_server::on_post(std::uint64_t connection, post_kind kind,
   p.body_bytes = request.body_bytes;
   p.at = now();
   reply r = book_.on_post(std::move(p));
+  if (hold_posts_) {
+    held_.push_back({connection, r.status, std::string(r.body)});
+    return;
+  }
   loop_->answer(connection, r.status, json_content_type, r.body, faults_);
 }
 

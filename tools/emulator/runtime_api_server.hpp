@@ -358,6 +358,10 @@ class runtime_api_server : private http_handler {
   void fail_polls(int status);                // parked and later polls get it; 0 ends it
   void force_post_status(int status, int count = 1);  // the next `count` POSTs get `status`
   void drop_polls(int count);  // the next `count` deliveries close their poll's connection instead
+  // While held, POSTs are recorded (and settle their invocations) but get no answer until
+  // release_posts(): the runtime that posted stays waiting for it as long as a test needs.
+  void hold_posts();
+  void release_posts();
   // Fails every queued and running invocation (e.g. the bootstrap died).
   void fail_unfinished(std::string_view error_type, std::string_view message);
 
@@ -389,6 +393,13 @@ class runtime_api_server : private http_handler {
   std::unordered_map<std::uint64_t, std::uint64_t> requests_per_connection_;
   std::string headers_;  // reused for each /next answer's head
   std::unordered_map<std::uint64_t, post> streams_;  // by connection: streamed answers arriving
+  struct held_answer {
+    std::uint64_t connection;
+    int status;
+    std::string body;
+  };
+  bool hold_posts_ = false;
+  std::vector<held_answer> held_;
   std::unique_ptr<http_loop> loop_;
 };
 

@@ -188,6 +188,8 @@ lambda::response probe(std::string_view event, const lambda::context& ctx) {
     if (!got) return lambda::response::failure("FifoError", "could not read " + *fifo);
   }
   if (auto how = find_string(event, "/crash")) crash(*how);
+  if (auto code = find_int(event, "/exit")) std::_Exit(static_cast<int>(*code));
+  if (find_bool(event, "/pid").value_or(false)) return lambda::response("{\"pid\":" + std::to_string(getpid()) + "}");
   if (auto what = find_string(event, "/throw")) {
     if (*what == "runtime_error") throw std::runtime_error("it broke");
     if (*what == "custom") throw database_unreachable("no route to the database");
@@ -218,6 +220,7 @@ struct ric_state {
 
 lambda::handler make_probe(unsigned) {
   if (env_is("PROBE_INIT", "throw")) throw database_unreachable("cannot reach the database");
+  if (env_is("PROBE_INIT", "crash")) crash("null");
   if (env_is("PROBE_INIT", "empty")) return {};
   if (env_is("PROBE_EARLY_THREAD", "factory")) start_background_thread();
   return [state = std::make_unique<ric_state>()](std::string_view event, const lambda::context& ctx) {
