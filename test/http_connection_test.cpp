@@ -256,9 +256,27 @@ TEST(Connection, BigBuffersAreReleasedAtTheNextSend) {
   ASSERT_TRUE(conn.send(get, out));
   const std::size_t kept = conn.buffer_bytes();
   EXPECT_GT(kept, 60000u);
-  EXPECT_LE(kept, kept_buffer_bytes);
+  EXPECT_LE(kept, connection_options{}.kept_buffer);
   ASSERT_TRUE(conn.send(get, out));
   EXPECT_EQ(conn.buffer_bytes(), kept);
+}
+
+TEST(Connection, AKeptBufferOptionKeepsBigAnswersWarm) {
+  const std::string big(1 << 20, 'b');
+  http_test_server server({answer_each({http_ok(big), http_ok("small"), http_ok(big)})});
+  connection_options options;
+  options.kept_buffer = 2 << 20;
+  connection conn(endpoint_at(server.address()), options);
+  response out;
+  ASSERT_TRUE(conn.send(get, out));
+  const std::size_t warm = conn.buffer_bytes();
+  EXPECT_GT(warm, 1u << 20);
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body, "small");
+  EXPECT_EQ(conn.buffer_bytes(), warm) << "kept, not released";
+  ASSERT_TRUE(conn.send(get, out));
+  EXPECT_EQ(out.body.size(), big.size());
+  EXPECT_EQ(conn.buffer_bytes(), warm) << "the next big answer reuses it";
 }
 
 TEST(Connection, SmallInitialBufferGrows) {

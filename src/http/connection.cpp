@@ -130,7 +130,7 @@ void connection::forget_answer(response& out) {
   out = response{};
   filled_ = 0;
   header_count_ = 0;
-  if (capacity_ > kept_buffer_bytes) {
+  if (capacity_ > options_.kept_buffer) {
     buffer_.reset();
     capacity_ = 0;
   }

@@ -82,14 +82,13 @@ struct result {
 struct connection_options {
   std::size_t max_body = 16 << 20;    // larger bodies → too_large, never unbounded memory
   std::size_t initial_buffer = 4096;  // small; grows on demand (1600 idle RICs must stay small)
+  // A receive buffer grown past this is released at the next send(): idle connections stay
+  // small, while answers that fit it cost no allocation and no page fault.
+  std::size_t kept_buffer = 64 * 1024;
   // Refused connects are retried, waiting first_backoff, doubling up to max_backoff, until
   // retry_budget has passed since the first attempt.
   std::chrono::milliseconds first_backoff{10}, max_backoff{1000}, retry_budget{5000};
 };
-
-// A receive buffer bigger than this is released at the next send(), so idle connections stay
-// small while answers that fit it cost no allocation.
-inline constexpr std::size_t kept_buffer_bytes = 64 * 1024;
 
 // One thread sends; any thread may interrupt().
 class connection {

@@ -94,7 +94,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
   apis.reserve(rics);
   stoppable.reserve(rics);
   for (unsigned i = 0; i < rics; ++i) {
-    apis.push_back(std::make_unique<detail::runtime_api>(endpoint, http::connection_options{}));
+    apis.push_back(std::make_unique<detail::runtime_api>(endpoint, detail::ric_connection_options(flights.rics())));
     stoppable.push_back(apis.back().get());
   }
 
@@ -133,7 +133,8 @@ template <class Handler>
 int start_rics(const factory<Handler>& make_handler, bool shared, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
-  detail::runtime_api init_api(endpoint, {});  // connects only if an init error must be posted
+  // Connects only if an init error must be posted, or to run the one RIC inline.
+  detail::runtime_api init_api(endpoint, detail::ric_connection_options(1));
   auto setting = detail::parse_max_concurrency(std::getenv("AWS_LAMBDA_MAX_CONCURRENCY"));
   if (!setting.warning.empty()) log::warn("{}", setting.warning);
   const detail::isolation_setting isolated = detail::parse_isolation(options);
@@ -160,7 +161,7 @@ template <class Handler>
 int run_one(Handler h, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
-  detail::runtime_api api(endpoint, {});
+  detail::runtime_api api(endpoint, detail::ric_connection_options(1));
   if (!h) {
     report_init_failure(api, "Runtime.InvalidHandler", "lambda::run was given an empty handler");
     return 1;
@@ -172,7 +173,7 @@ template <class Handler>
 int run_one(const factory<Handler>& make_handler, const run_options& options) {
   http::endpoint endpoint;
   if (!detail::start_up(endpoint)) return 1;
-  detail::runtime_api api(endpoint, {});
+  detail::runtime_api api(endpoint, detail::ric_connection_options(1));
   Handler handle;
   if (!build_handler(api, make_handler, 1, handle)) return 1;
   return run_inline(api, endpoint, handle, options.shutdown_grace);
