@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "../tools/emulator/child_process.hpp"
-#include "../tools/emulator/chunked_body.hpp"
+#include "http/parser.hpp"
 
 namespace lambda::emulator {
 namespace {
@@ -210,7 +210,7 @@ class streaming_invoker {
     auto at = received_.find("\r\n\r\n");
     if (at == std::string::npos) return false;
     std::string raw = received_.substr(at + 4);
-    chunked_body_decoder decoder;
+    http::chunked_decoder decoder;
     std::vector<std::size_t> chunks;
     return decoder.decode(raw, chunks).status == http::parse_status::complete;
   }
@@ -218,7 +218,7 @@ class streaming_invoker {
   // The chunked body so far, decoded, and its trailers once it has ended.
   std::string body(std::vector<std::pair<std::string, std::string>>* trailers = nullptr) const {
     std::string raw = received_.substr(received_.find("\r\n\r\n") + 4);
-    chunked_body_decoder decoder;
+    http::chunked_decoder decoder;
     std::vector<std::size_t> chunks;
     auto r = decoder.decode(raw, chunks);
     if (trailers && decoder.done()) {

@@ -1,5 +1,6 @@
 // HTTP/1.1 message heads and chunked bodies (RFC 9112), parsed over caller-owned bytes: nothing
-// is allocated or copied, every view points into the caller's buffer.
+// is allocated or copied, every view points into the caller's buffer (but for the trailer fields
+// a chunked_decoder is asked to keep).
 //
 //   std::array<lambda::http::header, lambda::http::max_headers> storage;
 //   lambda::http::response_head head;
@@ -27,6 +28,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace lambda::http {
 
@@ -102,24 +104,54 @@ struct chunked_result {
 
 // Decodes a chunked body in place as it arrives: each call moves the body bytes it finds to the
 // front of the data given; everything given is consumed until the body ends. Chunk extensions
-// are skipped; trailer fields are checked and dropped. A chunk-size line or trailer section
-// longer than max_head_bytes is too_large.
+// are skipped. A chunk-size line or trailer section longer than max_head_bytes, or more than
+// max_headers trailer fields, is too_large.
+//
+// decode(data) checks the trailer fields and drops them; it allocates nothing. A caller that
+// needs more uses decode(data, chunk_ends) for the whole body instead: it also tells where each
+// chunk ends, and keeps the trailer fields in storage the decoder owns, so they outlive the
+// buffers the body was decoded in:
+//
+//   lambda::http::chunked_decoder decoder;
+//   std::vector<std::size_t> chunk_ends;
+//   auto r = decoder.decode(bytes, chunk_ends);  // bytes: a std::span<char> just received
+//   // r.decoded body bytes now start at bytes.data(); chunk_ends got the size of each non-empty
+//   // chunk whose last byte was among them. Once r.status is complete:
+//   auto type = lambda::http::find_header(decoder.trailers(), "Lambda-Runtime-Function-Error-Type");
 class chunked_decoder {
  public:
+  chunked_decoder() = default;
+  // A move keeps the trailer fields' views valid (their storage moves along); a copy could not.
+  chunked_decoder(chunked_decoder&&) = default;
+  chunked_decoder& operator=(chunked_decoder&&) = default;
+
   chunked_result decode(std::span<char> data) noexcept;
+  chunked_result decode(std::span<char> data, std::vector<std::size_t>& chunk_ends);
   bool done() const noexcept { return state_ == state::done; }
+  // Once done, after decode(data, chunk_ends): the trailer fields, valid until the decoder is
+  // destroyed or assigned to.
+  std::span<const header> trailers() const noexcept { return trailers_; }
 
  private:
   enum class state : std::uint8_t {
     size_first, size, size_space, extension, size_lf, data, data_cr, data_lf,
-    trailer_start, trailer_name, trailer_value, trailer_lf, end_lf, done,
+    trailer_start, trailer_name, trailer_ows, trailer_value, trailer_lf, end_lf, done,
   };
+  template <bool record>
+  chunked_result run(std::span<char> data, std::vector<std::size_t>* chunk_ends) noexcept(!record);
   // One byte of framing; answers complete when it was accepted.
-  parse_status advance(char c, std::string_view& reason) noexcept;
+  template <bool record>
+  parse_status advance(char c, std::string_view& reason) noexcept(!record);
+  void split_trailers();
 
   state state_ = state::size_first;
+  std::uint64_t chunk_size_ = 0;
   std::uint64_t chunk_left_ = 0;
   std::size_t line_bytes_ = 0;
+  std::size_t trailer_fields_ = 0;
+  // Recorded only: the trailer lines as "name:value\n", the value without surrounding OWS.
+  std::vector<char> trailer_text_;
+  std::vector<header> trailers_;  // views into trailer_text_, made once it no longer grows
 };
 
 }  // namespace lambda::http

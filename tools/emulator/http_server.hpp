@@ -23,7 +23,6 @@
 #include <utility>
 #include <vector>
 
-#include "chunked_body.hpp"
 #include "http/parser.hpp"
 #include "unique_fd.hpp"
 
@@ -140,7 +139,7 @@ class request_reader {
   http::body_kind body_kind_ = http::body_kind::none;
   std::size_t body_length_ = 0;
   body_policy policy_;
-  chunked_body_decoder chunked_;
+  http::chunked_decoder chunked_;
   std::vector<std::size_t> chunks_done_;
   std::uint64_t body_bytes_ = 0;  // chunked: decoded so far, kept or not
   std::size_t body_end_ = 0;   // chunked: end of the decoded body kept
