@@ -3,6 +3,7 @@
 // accept. The event is validated once; each field is found when it is asked for.
 //
 //   #include <lambda/events.hpp>
+//   #include <lambda/runtime.hpp>
 //
 //   // An SQS handler: the messages whose body is not JSON are retried, the others are done.
 //   std::string handle(std::string_view event, const lambda::context&) {
@@ -237,7 +238,8 @@ class sqs_message {
 class sqs_event {
  public:
   explicit sqs_event(std::string_view event) : core_(event, "SQS"), records_(core_) {}
-  const events::detail::record_range<sqs_message>& records() const noexcept { return records_; }
+  const events::detail::record_range<sqs_message>& records() const& noexcept { return records_; }
+  void records() const&& = delete;  // the records would outlive the event
   lambda::json::value json() const noexcept { return core_.document.root(); }
 
  private:
@@ -272,7 +274,8 @@ class sns_message {
 class sns_event {
  public:
   explicit sns_event(std::string_view event) : core_(event, "SNS"), records_(core_) {}
-  const events::detail::record_range<sns_message>& records() const noexcept { return records_; }
+  const events::detail::record_range<sns_message>& records() const& noexcept { return records_; }
+  void records() const&& = delete;  // the records would outlive the event
   lambda::json::value json() const noexcept { return core_.document.root(); }
 
  private:
@@ -310,7 +313,8 @@ class s3_record {
 class s3_event {
  public:
   explicit s3_event(std::string_view event) : core_(event, "S3"), records_(core_) {}
-  const events::detail::record_range<s3_record>& records() const noexcept { return records_; }
+  const events::detail::record_range<s3_record>& records() const& noexcept { return records_; }
+  void records() const&& = delete;  // the records would outlive the event
   lambda::json::value json() const noexcept { return core_.document.root(); }
 
  private:
@@ -332,7 +336,8 @@ class eventbridge_event {
   std::string_view time() const;         // ISO 8601
   std::string_view region() const;
   std::string_view version() const;
-  events::detail::string_range resources() const;  // ARNs; empty when there are none
+  events::detail::string_range resources() const&;  // ARNs; empty when there are none
+  void resources() const&& = delete;                 // they would outlive the event
   // The event's own payload, as JSON to read further (usually an object): absent when missing.
   lambda::json::value detail() const noexcept { return core_.document["detail"]; }
 
@@ -374,7 +379,8 @@ class dynamodb_record {
 class dynamodb_event {
  public:
   explicit dynamodb_event(std::string_view event) : core_(event, "DynamoDB Streams"), records_(core_) {}
-  const events::detail::record_range<dynamodb_record>& records() const noexcept { return records_; }
+  const events::detail::record_range<dynamodb_record>& records() const& noexcept { return records_; }
+  void records() const&& = delete;  // the records would outlive the event
   lambda::json::value json() const noexcept { return core_.document.root(); }
 
  private:
@@ -410,7 +416,8 @@ class kinesis_record {
 class kinesis_event {
  public:
   explicit kinesis_event(std::string_view event) : core_(event, "Kinesis"), records_(core_) {}
-  const events::detail::record_range<kinesis_record>& records() const noexcept { return records_; }
+  const events::detail::record_range<kinesis_record>& records() const& noexcept { return records_; }
+  void records() const&& = delete;  // the records would outlive the event
   lambda::json::value json() const noexcept { return core_.document.root(); }
 
  private:

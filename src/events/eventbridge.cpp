@@ -26,7 +26,7 @@ std::string_view eventbridge_event::version() const {
   return detail::required_string(self_, self_.json["version"], "version");
 }
 
-detail::string_range eventbridge_event::resources() const {
+detail::string_range eventbridge_event::resources() const& {
   const json::value resources = self_.json["resources"];
   if (resources && !resources.is_null() && resources.kind() != json::value_kind::array) {
     detail::fail(self_, "resources", "is not an array");
