@@ -18,15 +18,18 @@
 // Lifetimes: an event object copies nothing of the event. Every std::string_view, json::value,
 // record and range it gives views either the event's bytes or the event object's own scratch
 // (where a field had to be unescaped, URL-decoded or base64-decoded), so it is valid while BOTH
-// the bytes and the event object live; reading more fields never invalidates earlier ones. An
-// event object can be neither copied nor moved (its views point into it); reading it from two
-// threads at once is a data race on that scratch.
+// the bytes and the event object live; reading more fields never invalidates earlier ones (each
+// read of a field that needs decoding adds a copy to the scratch, freed with the event object).
+// An event object can be neither copied nor moved (its views point into it), and records() of a
+// temporary does not compile; reading one event object from two threads at once is a data race
+// on its scratch.
 //
 // Errors: a payload that is not JSON, or not the shape AWS documents for that source, throws
 // malformed_event, naming the field, e.g. "malformed SQS event: Records[3].body is not a string".
 // A handler that lets it escape fails its invocation as Function.MalformedEvent. Constructors
-// check the envelope (a JSON object with a Records array); a record that is not an object throws
-// as the loop reaches it, and a field that is missing or of another type throws when it is read.
+// check the envelope (a JSON object; with a Records array, but for EventBridge); a record that is
+// not an object throws as the loop reaches it, and a field missing or of another type throws when
+// it is read (shape is checked lazily, so a batch costs only the fields read).
 // Optional fields answer std::nullopt (or an absent json::value) when absent or null.
 //
 // Public headers compile as C++17; the library itself is built as C++20.
