@@ -59,15 +59,21 @@ void on_signal(int sig) {
 
 constexpr int watched[] = {SIGCHLD, SIGTERM, SIGINT};
 
-std::string describe_end(int status) {
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
+// How a worker ended, from waitid(): exited with a status, or killed by a signal.
+struct worker_end {
+  bool killed = false;
+  int number = 0;  // the exit status or the signal
+};
+
+std::string describe_end(worker_end end) {
+  if (end.killed) {
+    const int sig = end.number;
     const char* name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGABRT ? "SIGABRT" : sig == SIGBUS ? "SIGBUS"
                      : sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" : sig == SIGKILL ? "SIGKILL"
                      : sig == SIGTERM ? "SIGTERM" : nullptr;
     return "was killed by signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : std::string());
   }
-  return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "exited with status " + std::to_string(end.number);
 }
 
 std::string rics_of(const worker_slot& w) {
@@ -100,7 +106,7 @@ class supervisor {
   bool start(worker_slot& w);
   std::uint64_t invocations_begun(const worker_slot& w) const;
   void reap();
-  void on_death(worker_slot& w, int status);
+  void on_death(worker_slot& w, worker_end end);
   void answer_for(const worker_slot& w, const std::string& how);
   void begin_stop(int sig);
   int wait_timeout_ms() const;
@@ -185,14 +191,14 @@ void supervisor::answer_for(const worker_slot& w, const std::string& how) {
   if (answered > 0) log::info("answered {} invocation(s) the dead worker had in flight", answered);
 }
 
-void supervisor::on_death(worker_slot& w, int status) {
-  const std::string how = describe_end(status);
+void supervisor::on_death(worker_slot& w, worker_end end) {
+  const std::string how = describe_end(end);
   w.pid = 0;
   if (stopping_) {
     answer_for(w, how);
     return;
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+  if (!end.killed && end.number == 1) {
     // A fatal error (its init failed, or the Runtime API is gone): the worker logged and posted
     // it. As with threads, the function ends.
     log::fatal("the worker process for {} ended with a fatal error; stopping every worker", rics_of(w));
@@ -217,14 +223,18 @@ void supervisor::on_death(worker_slot& w, int status) {
   w.restart_at = clock::now() + delay;
 }
 
+// A death is handled (its invocations answered, its replacement forked) before the dead worker
+// is reaped: the kernel's clean-up of a process can take milliseconds, and need not delay either.
 void supervisor::reap() {
   for (;;) {
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) return;
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+    const pid_t pid = info.si_pid;
+    const worker_end end{info.si_code != CLD_EXITED, info.si_status};
     for (auto& w : workers_) {
-      if (w.pid == pid) on_death(w, status);
+      if (w.pid == pid) on_death(w, end);
     }
+    ::waitpid(pid, nullptr, 0);
   }
 }
 
