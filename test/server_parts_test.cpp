@@ -169,6 +169,55 @@ TEST(RequestReader, AListenersLimitAppliesToTheBodyItChose) {
   EXPECT_EQ(listener.bytes, 4u);  // seen passing the limit before the refusal
 }
 
+// Found by fuzzing: empty lines before a head stayed incomplete (and were rescanned by every
+// call) until the buffer filled; now they are dropped as they come and count toward the head.
+TEST(RequestReader, EmptyLinesBeforeAHeadAreTooLargeAtTheHeadLimit) {
+  request_reader reader;
+  received_request r;
+  std::size_t fed = 0;
+  http::parse_status status = http::parse_status::incomplete;
+  while (status == http::parse_status::incomplete && fed <= http::max_head_bytes) {
+    feed(reader, "\r\n");
+    fed += 2;
+    status = reader.next(r);
+    ASSERT_LE(reader.space().size(), 8192u) << "the empty lines are kept, at " << fed;
+  }
+  EXPECT_EQ(status, http::parse_status::too_large);
+  EXPECT_EQ(fed, http::max_head_bytes);
+}
+
+TEST(RequestReader, EmptyLinesBeforeAHeadAreDroppedInAnySplit) {
+  const std::string wire = "\r\n\r\n\r\nGET /a HTTP/1.1\r\n\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+  for (std::size_t step = 1; step <= wire.size(); ++step) {
+    request_reader reader;
+    std::vector<std::string> targets;
+    for (std::size_t at = 0; at < wire.size(); at += step) {
+      feed(reader, std::string_view(wire).substr(at, step));
+      for (framed f = next_request(reader); f.status == http::parse_status::complete; f = next_request(reader))
+        targets.push_back(f.target);
+    }
+    EXPECT_EQ(targets, (std::vector<std::string>{"/a", "/b"})) << "step " << step;
+    EXPECT_TRUE(reader.empty());
+  }
+}
+
+TEST(RequestReader, EmptyLinesAndTheHeadTogetherMustFitTheLimit) {
+  const std::string head = "GET / HTTP/1.1\r\n\r\n";
+  for (std::size_t blank : {http::max_head_bytes - head.size(), http::max_head_bytes - head.size() + 2}) {
+    std::string lines;
+    for (std::size_t i = 0; i < blank / 2; ++i) lines += "\r\n";
+    request_reader reader;
+    for (std::size_t at = 0; at < lines.size(); at += 4096) {
+      feed(reader, std::string_view(lines).substr(at, 4096));
+      ASSERT_EQ(next_request(reader).status, http::parse_status::incomplete);
+    }
+    feed(reader, head);
+    EXPECT_EQ(next_request(reader).status, blank + head.size() <= http::max_head_bytes
+                                               ? http::parse_status::complete
+                                               : http::parse_status::too_large) << blank;
+  }
+}
+
 struct routed_call {
   runtime_call call;
   std::string request_id;

@@ -187,10 +187,29 @@ void request_reader::view_head(received_request& out) {
   out.chunked = body_kind_ == http::body_kind::chunked;
 }
 
+// Empty lines before a request (RFC 9112 §2.2) leave the buffer as they come, so no parse scans
+// them twice; they still count toward the head's limit.
+bool request_reader::drop_empty_lines() noexcept {
+  const std::size_t blank = http::leading_empty_lines({buffer_.get(), size_});
+  if (blank == 0) return true;
+  std::memmove(buffer_.get(), buffer_.get() + blank, size_ - blank);
+  size_ -= blank;
+  blank_bytes_ += blank;
+  return blank_bytes_ < http::max_head_bytes;
+}
+
 http::parse_status request_reader::read_head(body_listener* listener) {
+  constexpr std::string_view too_long = "head larger than 64 KiB";
+  if (scanned_ == 0 && !drop_empty_lines()) return fail(http::parse_status::too_large, too_long);
   http::request_head head;
   auto r = http::parse_request_head({buffer_.get(), size_}, head, headers_, scanned_);
-  if (r.status == http::parse_status::incomplete) scanned_ = size_;
+  if (r.status == http::parse_status::incomplete) {
+    if (blank_bytes_ + size_ >= http::max_head_bytes) return fail(http::parse_status::too_large, too_long);
+    // A lone CR may begin one more empty line: left unscanned, so that it is dropped with it.
+    if (size_ > 1) scanned_ = size_;
+  }
+  if (r.status == http::parse_status::complete && blank_bytes_ + r.consumed > http::max_head_bytes)
+    return fail(http::parse_status::too_large, too_long);
   if (r.status != http::parse_status::complete) return fail(r.status, r.reason);
   body_kind_ = http::request_body_kind(head);
   head_bytes_ = r.consumed;
@@ -290,7 +309,7 @@ void request_reader::consume() {
   std::size_t left = size_ - request_end_;
   if (left > 0) std::memmove(buffer_.get(), buffer_.get() + request_end_, left);
   size_ = left;
-  scanned_ = head_bytes_ = request_end_ = 0;
+  scanned_ = blank_bytes_ = head_bytes_ = request_end_ = 0;
   if (capacity_ > idle_buffer_limit && size_ < min_space) reallocate(min_space);
 }
 
