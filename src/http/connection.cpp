@@ -485,11 +485,12 @@ result connection::read_chunked(call& c, std::size_t head_size, std::size_t& bod
     const std::size_t raw = body_end;
     const chunked_result d = decoder.decode({buffer_.get() + raw, filled_ - raw});
     body_end += d.decoded;
+    // First: a body past the limit is too large whatever framing follows it, however it was split.
+    if (body_end - head_size > options_.max_body) return body_too_large(body_end - head_size);
     if (d.status == parse_status::malformed)
       return fail_and_close(error_kind::malformed, answer_error(d.reason));
     if (d.status == parse_status::too_large)
       return fail_and_close(error_kind::too_large, answer_too_large(d.reason));
-    if (body_end - head_size > options_.max_body) return body_too_large(body_end - head_size);
     if (d.status == parse_status::complete) {
       surplus = filled_ > raw + d.consumed;
       return {};

@@ -245,6 +245,9 @@ http::parse_status request_reader::read_chunked_body(body_listener* listener) {
   chunks_done_.clear();
   auto r = chunked_.decode({raw, size_ - raw_next_}, chunks_done_);
   if (r.status == http::parse_status::malformed || r.status == http::parse_status::too_large) {
+    // A body past its limit is too large whatever follows it, however the bytes were split.
+    if (body_bytes_ + r.decoded > policy_.max_body)
+      return fail(http::parse_status::too_large, "request body too large");
     return fail(r.status, r.reason);
   }
   // The decoder put the body bytes at the front of what it was given; join them to the body.
