@@ -73,6 +73,8 @@ std::size_t write_chunk_size_line(char (&out)[20], std::size_t size) {
 void write_request_head(std::string& out, const request& req, std::string_view authority,
                         body_framing framing) {
   check(req);
+  if (authority.empty() || !chars::all_of(authority, chars::is_visible))
+    throw std::invalid_argument("HTTP Host is empty or has spaces or control bytes");
   if (framing == body_framing::chunked && !req.body.empty())
     throw std::invalid_argument("a chunked request sends its body in chunks, not in the request");
   out.clear();
