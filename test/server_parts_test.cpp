@@ -263,6 +263,52 @@ TEST(RequestReader, ABodyPastItsLimitIsTooLargeWhateverFollowsInAnySplit) {
   }
 }
 
+// A dropped body streams through: each recv() may take 64 KiB (an 8 KiB buffer cost a system
+// call, an epoll round and a report per 8 KiB), and the buffer stays for the next stream.
+TEST(RequestReader, StreamsADroppedBodyThroughA64KiBBuffer) {
+  request_reader reader;
+  recording_listener listener({.max_body = 1 << 20, .keep = false, .report = true});
+  received_request r;
+  feed(reader, "POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_EQ(reader.next(r, &listener), http::parse_status::incomplete);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_GE(reader.space().size(), 60u * 1024) << "round " << round;
+    feed(reader, "8000\r\n" + std::string(0x8000, 'a') + "\r\n");
+    ASSERT_EQ(reader.next(r, &listener), http::parse_status::incomplete);
+  }
+  feed(reader, "0\r\n\r\n");
+  ASSERT_EQ(reader.next(r, &listener), http::parse_status::complete);
+  EXPECT_EQ(r.body_bytes, 0x10000u);
+  reader.consume();
+  EXPECT_GE(reader.space().size(), 60u * 1024);
+}
+
+// Reports of a body that grows the buffer hand out the head's views, moved with the buffer.
+TEST(RequestReader, TheHeadFollowsTheBufferWhenItMoves) {
+  struct head_recorder : body_listener {
+    body_policy on_head(const received_request&) override { return {.report = true}; }
+    void on_body(const received_request& head, const body_progress&) override {
+      seen.push_back(std::string(head.method) + " " + std::string(head.target) + " " +
+                     std::string(head.header("x-name")));
+    }
+    std::vector<std::string> seen;
+  } listener;
+  request_reader reader;
+  received_request r;
+  feed(reader, "POST /s HTTP/1.1\r\nX-Name: v\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_EQ(reader.next(r, &listener), http::parse_status::incomplete);
+  for (int i = 0; i < 6; ++i) {
+    feed(reader, "4000\r\n" + std::string(0x4000, 'a') + "\r\n");
+    ASSERT_EQ(reader.next(r, &listener), http::parse_status::incomplete);
+  }
+  feed(reader, "0\r\n\r\n");
+  ASSERT_EQ(reader.next(r, &listener), http::parse_status::complete);
+  EXPECT_EQ(r.body.size(), 6u * 0x4000);
+  EXPECT_EQ(r.header("X-Name"), "v");
+  ASSERT_EQ(listener.seen.size(), 7u);
+  for (const std::string& head : listener.seen) EXPECT_EQ(head, "POST /s v");
+}
+
 struct routed_call {
   runtime_call call;
   std::string request_id;

@@ -155,6 +155,16 @@ std::uint64_t raise_descriptor_limit() noexcept {
 void request_reader::reallocate(std::size_t capacity) {
   auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
   if (size_ > 0) std::memcpy(bigger.get(), buffer_.get(), size_);
+  // The head in progress views the old bytes: point it at the same bytes in the new buffer.
+  if (head_bytes_ > 0) {
+    const auto moved = [&](std::string_view text) {
+      return std::string_view(bigger.get() + (text.data() - buffer_.get()), text.size());
+    };
+    head_.method = moved(head_.method);
+    head_.target = moved(head_.target);
+    for (std::size_t i = 0; i < head_.headers.size(); ++i)
+      headers_[i] = {moved(headers_[i].name), moved(headers_[i].value)};
+  }
   buffer_ = std::move(bigger);
   capacity_ = capacity;
 }
@@ -166,6 +176,11 @@ std::span<char> request_reader::space() {
   if (head_bytes_ > 0 && body_kind_ == http::body_kind::length) {
     wanted = std::max(wanted, head_bytes_ + body_length_);
   }
+  // A dropped body streams through: recv() it in pieces as big as an idle connection may keep,
+  // so that consume() does not give the buffer back after every stream.
+  if (head_bytes_ > 0 && body_kind_ == http::body_kind::chunked && !policy_.keep) {
+    wanted = std::max(wanted, idle_buffer_limit);
+  }
   wanted = std::min(wanted, limit);
   if (capacity_ < wanted) reallocate(std::max(wanted, std::min(capacity_ * 2, limit)));
   return {buffer_.get() + size_, capacity_ - size_};
@@ -174,17 +189,6 @@ std::span<char> request_reader::space() {
 http::parse_status request_reader::fail(http::parse_status status, std::string_view reason) noexcept {
   error_ = reason;
   return status;
-}
-
-// Parsed again whenever views are needed: the buffer may have moved since the head came.
-void request_reader::view_head(received_request& out) {
-  http::request_head head;
-  http::parse_request_head({buffer_.get(), head_bytes_}, head, headers_);
-  out.method = head.method;
-  out.target = head.target;
-  out.headers = head.headers;
-  out.keep_alive = head.body.keep_alive;
-  out.chunked = body_kind_ == http::body_kind::chunked;
 }
 
 // Empty lines before a request (RFC 9112 §2.2) leave the buffer as they come, so no parse scans
@@ -213,15 +217,18 @@ http::parse_status request_reader::read_head(body_listener* listener) {
   if (r.status != http::parse_status::complete) return fail(r.status, r.reason);
   body_kind_ = http::request_body_kind(head);
   head_bytes_ = r.consumed;
+  // Made once: every report of a streamed body hands these views out again.
+  head_ = received_request{};
+  head_.method = head.method;
+  head_.target = head.target;
+  head_.headers = head.headers;
+  head_.chunked = body_kind_ == http::body_kind::chunked;
+  head_.keep_alive = head.body.keep_alive;
   body_end_ = raw_next_ = head_bytes_;
   body_bytes_ = 0;
   chunked_ = {};
   policy_ = {.max_body = max_body_};
-  if (listener) {
-    received_request seen;
-    view_head(seen);
-    policy_ = listener->on_head(seen);
-  }
+  if (listener) policy_ = listener->on_head(head_);
   // Only a chunked body can be read piece by piece.
   if (body_kind_ != http::body_kind::chunked) {
     policy_.keep = true;
@@ -261,11 +268,8 @@ http::parse_status request_reader::read_chunked_body(body_listener* listener) {
     // Everything given was consumed: the framing bytes behind the body can be overwritten.
     raw_next_ = size_ = body_end_;
   }
-  if (listener && policy_.report && (!piece.empty() || !chunks_done_.empty() || chunked_.done())) {
-    received_request seen;
-    view_head(seen);
-    listener->on_body(seen, {piece, chunks_done_, body_bytes_});
-  }
+  if (listener && policy_.report && (!piece.empty() || !chunks_done_.empty() || chunked_.done()))
+    listener->on_body(head_, {piece, chunks_done_, body_bytes_});
   // Checked after the report, so that the listener sees the body pass its limit.
   if (body_bytes_ > policy_.max_body) return fail(http::parse_status::too_large, "request body too large");
   if (!policy_.keep) {
@@ -286,7 +290,7 @@ http::parse_status request_reader::next(received_request& out, body_listener* li
   }
   std::size_t body_begin = head_bytes_;
   std::size_t body_end = head_bytes_;
-  out.trailers = {};
+  std::span<const http::header> trailers;
   if (body_kind_ == http::body_kind::length) {
     if (size_ - head_bytes_ < body_length_) return http::parse_status::incomplete;
     body_end = request_end_ = head_bytes_ + body_length_;
@@ -296,13 +300,14 @@ http::parse_status request_reader::next(received_request& out, body_listener* li
     if (status != http::parse_status::complete) return status;
     body_end = body_end_;
     request_end_ = raw_next_;
-    out.trailers = chunked_.trailers();
+    trailers = chunked_.trailers();
   } else {
     request_end_ = head_bytes_;
     body_bytes_ = 0;
   }
   expects_continue_ = false;
-  view_head(out);
+  out = head_;
+  out.trailers = trailers;
   out.body = {buffer_.get() + body_begin, body_end - body_begin};
   out.body_bytes = body_bytes_;
   return http::parse_status::complete;

@@ -126,7 +126,6 @@ class request_reader {
   bool drop_empty_lines() noexcept;
   http::parse_status read_head(body_listener* listener);
   http::parse_status read_chunked_body(body_listener* listener);
-  void view_head(received_request& out);
   http::parse_status fail(http::parse_status status, std::string_view reason) noexcept;
   void reallocate(std::size_t capacity);
 
@@ -150,6 +149,7 @@ class request_reader {
   bool expects_continue_ = false;
   std::string_view error_;
   std::array<http::header, http::max_headers> headers_;
+  received_request head_;  // the head in progress, viewing buffer_ and headers_
 };
 
 // The bytes of one answer.
