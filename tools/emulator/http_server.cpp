@@ -257,8 +257,9 @@ http::parse_status request_reader::read_chunked_body(body_listener* listener) {
       return fail(http::parse_status::too_large, "request body too large");
     return fail(r.status, r.reason);
   }
-  // The decoder put the body bytes at the front of what it was given; join them to the body.
-  std::memmove(buffer_.get() + body_end_, raw, r.decoded);
+  // The decoder put the body bytes at the front of what it was given; join them to the body
+  // (where they already are when nothing precedes them: always, for a dropped body).
+  if (raw != buffer_.get() + body_end_) std::memmove(buffer_.get() + body_end_, raw, r.decoded);
   std::string_view piece(buffer_.get() + body_end_, r.decoded);
   body_bytes_ += r.decoded;
   body_end_ += r.decoded;
