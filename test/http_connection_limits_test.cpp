@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "support/http_test_server.hpp"
 
@@ -101,6 +103,34 @@ TEST(ConnectionLimits, ChunkedBodyOverTheLimitIsTooLarge) {
   // The head arrived whole, so its status is still reported.
   expect_failure_then_recovery(chunked + "0\r\n\r\n", error_kind::too_large, "over the limit",
                                small_bodies(), 200);
+}
+
+// Found by fuzzing: a body past the limit followed by bad framing was malformed when both came
+// in one read, too large when split. Each answer is written in two parts, split at every byte;
+// how the reads split them is the kernel's choice, so the server's reader test covers every split.
+TEST(ConnectionLimits, ChunkedBodyPastTheLimitIsTooLargeWhateverFramingFollows) {
+  const std::string answer =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\nzz\r\n";
+  std::vector<http_test_server::script> scripts;
+  for (std::size_t split = 0; split <= answer.size(); ++split) {
+    scripts.push_back([&answer, split](http_test_peer& peer) {
+      http_test_request req;
+      if (!peer.read_request(req)) return;
+      peer.write(std::string_view(answer).substr(0, split));
+      peer.write(std::string_view(answer).substr(split));
+      peer.wait_for_close();
+    });
+  }
+  http_test_server server(scripts);
+  connection_options options;
+  options.max_body = 4;
+  connection conn(endpoint_at(server.address()), options);
+  for (std::size_t split = 0; split <= answer.size(); ++split) {
+    response out;
+    result r = conn.send(get, out);
+    EXPECT_EQ(r.error, error_kind::too_large) << "split at " << split << ": " << r.message;
+    EXPECT_EQ(out.status, 200);
+  }
 }
 
 TEST(ConnectionLimits, BodyUntilCloseOverTheLimitIsTooLarge) {

@@ -3,7 +3,11 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
+
+#include "http/connection.hpp"
+#include "http/hosts.hpp"
 
 namespace {
 
@@ -93,6 +97,41 @@ TEST(Endpoint, RejectsMalformedText) {
     EXPECT_FALSE(parse_endpoint(c.text, ep, error)) << c.text;
     EXPECT_NE(error.find(c.says), std::string::npos) << c.text << " → " << error;
     EXPECT_NE(error.find(std::string("\"") + c.text + "\""), std::string::npos) << error;
+  }
+}
+
+// Found by fuzzing: inet_pton stopped at the NUL, so the CR LF after it reached the Host line.
+TEST(Endpoint, RejectsNulCrLfAndOtherControlBytes) {
+  using namespace std::string_literals;
+  for (const std::string& text : {"[::1\0\r\nX-Injected: yes\r\nY: ]:9001"s, "127.0.0.1\0junk:9001"s,
+                                  "127.0.0.1:9001\0"s, "localhost\r\nX: y:9001"s, "local\thost:9001"s,
+                                  "localhost\x7f:9001"s, "\n127.0.0.1:9001"s}) {
+    endpoint ep;
+    std::string error;
+    EXPECT_FALSE(parse_endpoint(text, ep, error)) << error;
+    EXPECT_NE(error.find("it has a control byte"), std::string::npos) << error;
+    for (char c : error) EXPECT_FALSE(c == '\0' || c == '\r' || c == '\n') << error;
+  }
+}
+
+TEST(Endpoint, AnIpAddressEndsAtItsLastByteNotAtANul) {
+  using namespace std::string_literals;
+  lambda::http::host_address address;
+  EXPECT_TRUE(lambda::http::parse_ip_address("127.0.0.1"s, 9001, address));
+  EXPECT_FALSE(lambda::http::parse_ip_address("127.0.0.1\0junk"s, 9001, address));
+  EXPECT_FALSE(lambda::http::parse_ip_address("::1\0\r\nX: y"s, 9001, address));
+}
+
+TEST(Endpoint, TheRequestHeadRefusesAHostWithControlBytes) {
+  using namespace std::string_literals;
+  std::string head;
+  const lambda::http::request get{"GET", "/next"};
+  lambda::http::write_request_head(head, get, "127.0.0.1:9001");
+  EXPECT_NE(head.find("\r\nHost: 127.0.0.1:9001\r\n"), std::string::npos);
+  for (const std::string& authority : {"[::1\0\r\nX-Injected: yes\r\nY: ]:9001"s, "h\r\nX: y"s,
+                                       "h\n"s, "h\0"s, "h 1"s, ""s}) {
+    EXPECT_THROW(lambda::http::write_request_head(head, get, authority), std::invalid_argument)
+        << authority.size();
   }
 }
 

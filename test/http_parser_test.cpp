@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/guarded_bytes.hpp"
@@ -306,6 +308,29 @@ TEST(RequestHead, EmptyLinesCountTowardsTheLimit) {
   request_head head;
   header_storage storage;
   EXPECT_EQ(parse_request_head(bytes.view(), head, storage).status, parse_status::too_large);
+}
+
+// Found by fuzzing: empty lines alone stayed incomplete however many came.
+TEST(RequestHead, EmptyLinesAloneAreTooLargeAtTheLimit) {
+  std::string blank;
+  for (std::size_t i = 0; i < max_head_bytes / 2; ++i) blank += "\r\n";
+  request_head head;
+  header_storage storage;
+  guarded_bytes short_of_limit(std::string_view(blank).substr(0, max_head_bytes - 1));
+  EXPECT_EQ(parse_request_head(short_of_limit.view(), head, storage).status,
+            parse_status::incomplete);
+  guarded_bytes at_limit(blank);
+  parse_result r = parse_request_head(at_limit.view(), head, storage);
+  EXPECT_EQ(r.status, parse_status::too_large);
+  EXPECT_EQ(r.reason, "head larger than 64 KiB");
+}
+
+TEST(RequestHead, LeadingEmptyLinesAreCountedInPairs) {
+  for (auto [text, blank] : std::initializer_list<std::pair<std::string_view, std::size_t>>{
+           {"", 0}, {"\r", 0}, {"\r\n", 2}, {"\r\n\r", 2}, {"\r\n\r\nGET", 4}, {"\n\r\n", 0}}) {
+    guarded_bytes bytes(text);
+    EXPECT_EQ(leading_empty_lines(bytes.view()), blank) << text.size();
+  }
 }
 
 TEST(ResponseHead, ParsesStatusLineAndHeaders) {

@@ -473,6 +473,19 @@ TEST(RuntimeApiServer, MalformedRequestsGet400AndAClose) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
+// Found by fuzzing: endless empty lines were read until the buffer filled, then closed unanswered.
+TEST(RuntimeApiServer, EndlessEmptyLinesGetAnAnswerAndAClose) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  std::string lines;
+  for (std::size_t i = 0; i < http::max_head_bytes / 2; ++i) lines += "\r\n";
+  client.send(lines);
+  auto answer = client.read_answer();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 413);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
 TEST(RuntimeApiServer, ClientsAskingForCloseAreClosedAfterTheirAnswer) {
   runtime_api_server server;
   raw_http_client client(server.address());

@@ -27,7 +27,8 @@ chunked_result chunked_decoder::run(std::span<char> data,
     if (state_ == state::data) {
       const auto n =
           static_cast<std::size_t>(std::min<std::uint64_t>(chunk_left_, data.size() - in));
-      std::memmove(data.data() + out, data.data() + in, n);
+      // Until the first framing byte the body is already where it belongs.
+      if (out != in) std::memmove(data.data() + out, data.data() + in, n);
       in += n;
       out += n;
       chunk_left_ -= n;

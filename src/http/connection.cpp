@@ -73,6 +73,8 @@ std::size_t write_chunk_size_line(char (&out)[20], std::size_t size) {
 void write_request_head(std::string& out, const request& req, std::string_view authority,
                         body_framing framing) {
   check(req);
+  if (authority.empty() || !chars::all_of(authority, chars::is_visible))
+    throw std::invalid_argument("HTTP Host is empty or has spaces or control bytes");
   if (framing == body_framing::chunked && !req.body.empty())
     throw std::invalid_argument("a chunked request sends its body in chunks, not in the request");
   out.clear();
@@ -485,11 +487,12 @@ result connection::read_chunked(call& c, std::size_t head_size, std::size_t& bod
     const std::size_t raw = body_end;
     const chunked_result d = decoder.decode({buffer_.get() + raw, filled_ - raw});
     body_end += d.decoded;
+    // First: a body past the limit is too large whatever framing follows it, however it was split.
+    if (body_end - head_size > options_.max_body) return body_too_large(body_end - head_size);
     if (d.status == parse_status::malformed)
       return fail_and_close(error_kind::malformed, answer_error(d.reason));
     if (d.status == parse_status::too_large)
       return fail_and_close(error_kind::too_large, answer_too_large(d.reason));
-    if (body_end - head_size > options_.max_body) return body_too_large(body_end - head_size);
     if (d.status == parse_status::complete) {
       surplus = filled_ > raw + d.consumed;
       return {};

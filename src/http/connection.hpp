@@ -49,8 +49,8 @@ enum class body_framing { length, chunked };
 
 // Replaces `out` with the head of `req` (request line, Host, the caller's headers, then
 // Content-Length unless a GET or HEAD has no body, or Transfer-Encoding: chunked). Throws
-// std::invalid_argument when a method, target or header would break the framing: a CR, LF or
-// other control byte, an empty or non-token name.
+// std::invalid_argument when a method, target, header or the authority would break the framing:
+// a CR, LF, NUL or other control byte, an empty or non-token name.
 void write_request_head(std::string& out, const request& req, std::string_view authority,
                         body_framing framing = body_framing::length);
 

@@ -42,10 +42,26 @@ bool is_host_name(std::string_view name) {
   return !all_digits_and_dots;
 }
 
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// The text is quoted with its control bytes as \xNN, so the sentence stays one printable line.
 bool reject(std::string& error, std::string_view text, std::string_view why) {
   error.clear();
   error += '"';
-  error += text;
+  for (char c : text) {
+    if (!is_control(c)) {
+      error += c;
+      continue;
+    }
+    constexpr char hex[] = "0123456789abcdef";
+    const auto u = static_cast<unsigned char>(c);
+    error += "\\x";
+    error += hex[u >> 4];
+    error += hex[u & 0xf];
+  }
   error += "\" is not a host:port endpoint: ";
   error += why;
   return false;
@@ -55,6 +71,9 @@ bool reject(std::string& error, std::string_view text, std::string_view why) {
 
 bool parse_endpoint(std::string_view text, endpoint& out, std::string& error) {
   if (text.empty()) return reject(error, text, "it is empty");
+  // The text becomes the Host line of every request: a NUL, CR or LF must never reach it.
+  if (!chars::all_of(text, [](char c) { return !is_control(c); }))
+    return reject(error, text, "it has a control byte (NUL, CR, LF, ...)");
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return reject(error, text, "the port is missing");
   std::string_view host = text.substr(0, colon);

@@ -46,8 +46,10 @@ bool keep(const SocketAddress& address, host_address& out) {
 }  // namespace
 
 bool parse_ip_address(std::string_view text, std::uint16_t port, host_address& out) {
-  const std::string address(text);
   out = {};
+  // inet_pton reads a C string: it would stop at a NUL and accept what follows it.
+  if (text.find('\0') != std::string_view::npos) return false;
+  const std::string address(text);
   sockaddr_in v4{};
   if (inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
     v4.sin_family = AF_INET;

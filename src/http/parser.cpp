@@ -201,19 +201,20 @@ parse_result read_status_line(std::string_view line, response_head& out) {
   return {parse_status::complete, 0, {}};
 }
 
-std::size_t leading_empty_lines(std::string_view bytes) {
+}  // namespace
+
+std::size_t leading_empty_lines(std::string_view bytes) noexcept {
   std::size_t skipped = 0;
   while (bytes.substr(skipped, 2) == "\r\n") skipped += 2;
   return skipped;
 }
 
-}  // namespace
-
 parse_result parse_request_head(std::string_view bytes, request_head& out,
                                 std::span<header> storage, std::size_t scanned) noexcept {
   const std::size_t skipped = leading_empty_lines(bytes);
-  if (skipped == bytes.size() || (skipped + 1 == bytes.size() && bytes.back() == '\r')) return {};
+  // Checked first: empty lines count toward the head, or a peer could send them forever.
   if (skipped >= max_head_bytes) return too_large("head larger than 64 KiB");
+  if (skipped == bytes.size() || (skipped + 1 == bytes.size() && bytes.back() == '\r')) return {};
   const std::string_view message = bytes.substr(skipped);
   parse_result end = find_head_end(message, scanned > skipped ? scanned - skipped : 0,
                                    max_head_bytes - skipped);

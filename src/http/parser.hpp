@@ -20,7 +20,9 @@
 // - Content-Length must be digits without overflow; duplicates (as fields or a comma list) must
 //   agree; Transfer-Encoding must be exactly "chunked" (no other coding is supported), must not
 //   come with Content-Length (§6.3 says to handle that as an error) nor in an HTTP/1.0 message.
-// Requests may be preceded by empty lines, which are skipped (§2.2).
+// Requests may be preceded by empty lines, which are skipped (§2.2) but count toward the head's
+// limit. A caller that receives a head piece by piece should drop them as they come (see
+// leading_empty_lines), or every call scans them again.
 #pragma once
 
 #include <cstddef>
@@ -82,6 +84,9 @@ parse_result parse_request_head(std::string_view bytes, request_head& out,
                                 std::span<header> storage, std::size_t scanned = 0) noexcept;
 parse_result parse_response_head(std::string_view bytes, response_head& out,
                                  std::span<header> storage, std::size_t scanned = 0) noexcept;
+
+// The bytes of the empty lines (CRLF pairs) at the start of `bytes`.
+std::size_t leading_empty_lines(std::string_view bytes) noexcept;
 
 enum class body_kind { none, length, chunked, until_close };
 

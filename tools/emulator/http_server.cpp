@@ -155,6 +155,16 @@ std::uint64_t raise_descriptor_limit() noexcept {
 void request_reader::reallocate(std::size_t capacity) {
   auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
   if (size_ > 0) std::memcpy(bigger.get(), buffer_.get(), size_);
+  // The head in progress views the old bytes: point it at the same bytes in the new buffer.
+  if (head_bytes_ > 0) {
+    const auto moved = [&](std::string_view text) {
+      return std::string_view(bigger.get() + (text.data() - buffer_.get()), text.size());
+    };
+    head_.method = moved(head_.method);
+    head_.target = moved(head_.target);
+    for (std::size_t i = 0; i < head_.headers.size(); ++i)
+      headers_[i] = {moved(headers_[i].name), moved(headers_[i].value)};
+  }
   buffer_ = std::move(bigger);
   capacity_ = capacity;
 }
@@ -166,6 +176,11 @@ std::span<char> request_reader::space() {
   if (head_bytes_ > 0 && body_kind_ == http::body_kind::length) {
     wanted = std::max(wanted, head_bytes_ + body_length_);
   }
+  // A dropped body streams through: recv() it in pieces as big as an idle connection may keep,
+  // so that consume() does not give the buffer back after every stream.
+  if (head_bytes_ > 0 && body_kind_ == http::body_kind::chunked && !policy_.keep) {
+    wanted = std::max(wanted, idle_buffer_limit);
+  }
   wanted = std::min(wanted, limit);
   if (capacity_ < wanted) reallocate(std::max(wanted, std::min(capacity_ * 2, limit)));
   return {buffer_.get() + size_, capacity_ - size_};
@@ -176,33 +191,44 @@ http::parse_status request_reader::fail(http::parse_status status, std::string_v
   return status;
 }
 
-// Parsed again whenever views are needed: the buffer may have moved since the head came.
-void request_reader::view_head(received_request& out) {
-  http::request_head head;
-  http::parse_request_head({buffer_.get(), head_bytes_}, head, headers_);
-  out.method = head.method;
-  out.target = head.target;
-  out.headers = head.headers;
-  out.keep_alive = head.body.keep_alive;
-  out.chunked = body_kind_ == http::body_kind::chunked;
+// Empty lines before a request (RFC 9112 §2.2) leave the buffer as they come, so no parse scans
+// them twice; they still count toward the head's limit.
+bool request_reader::drop_empty_lines() noexcept {
+  const std::size_t blank = http::leading_empty_lines({buffer_.get(), size_});
+  if (blank == 0) return true;
+  std::memmove(buffer_.get(), buffer_.get() + blank, size_ - blank);
+  size_ -= blank;
+  blank_bytes_ += blank;
+  return blank_bytes_ < http::max_head_bytes;
 }
 
 http::parse_status request_reader::read_head(body_listener* listener) {
+  constexpr std::string_view too_long = "head larger than 64 KiB";
+  if (scanned_ == 0 && !drop_empty_lines()) return fail(http::parse_status::too_large, too_long);
   http::request_head head;
   auto r = http::parse_request_head({buffer_.get(), size_}, head, headers_, scanned_);
-  if (r.status == http::parse_status::incomplete) scanned_ = size_;
+  if (r.status == http::parse_status::incomplete) {
+    if (blank_bytes_ + size_ >= http::max_head_bytes) return fail(http::parse_status::too_large, too_long);
+    // A lone CR may begin one more empty line: left unscanned, so that it is dropped with it.
+    if (size_ > 1) scanned_ = size_;
+  }
+  if (r.status == http::parse_status::complete && blank_bytes_ + r.consumed > http::max_head_bytes)
+    return fail(http::parse_status::too_large, too_long);
   if (r.status != http::parse_status::complete) return fail(r.status, r.reason);
   body_kind_ = http::request_body_kind(head);
   head_bytes_ = r.consumed;
+  // Made once: every report of a streamed body hands these views out again.
+  head_ = received_request{};
+  head_.method = head.method;
+  head_.target = head.target;
+  head_.headers = head.headers;
+  head_.chunked = body_kind_ == http::body_kind::chunked;
+  head_.keep_alive = head.body.keep_alive;
   body_end_ = raw_next_ = head_bytes_;
   body_bytes_ = 0;
   chunked_ = {};
   policy_ = {.max_body = max_body_};
-  if (listener) {
-    received_request seen;
-    view_head(seen);
-    policy_ = listener->on_head(seen);
-  }
+  if (listener) policy_ = listener->on_head(head_);
   // Only a chunked body can be read piece by piece.
   if (body_kind_ != http::body_kind::chunked) {
     policy_.keep = true;
@@ -226,10 +252,14 @@ http::parse_status request_reader::read_chunked_body(body_listener* listener) {
   chunks_done_.clear();
   auto r = chunked_.decode({raw, size_ - raw_next_}, chunks_done_);
   if (r.status == http::parse_status::malformed || r.status == http::parse_status::too_large) {
+    // A body past its limit is too large whatever follows it, however the bytes were split.
+    if (body_bytes_ + r.decoded > policy_.max_body)
+      return fail(http::parse_status::too_large, "request body too large");
     return fail(r.status, r.reason);
   }
-  // The decoder put the body bytes at the front of what it was given; join them to the body.
-  std::memmove(buffer_.get() + body_end_, raw, r.decoded);
+  // The decoder put the body bytes at the front of what it was given; join them to the body
+  // (where they already are when nothing precedes them: always, for a dropped body).
+  if (raw != buffer_.get() + body_end_) std::memmove(buffer_.get() + body_end_, raw, r.decoded);
   std::string_view piece(buffer_.get() + body_end_, r.decoded);
   body_bytes_ += r.decoded;
   body_end_ += r.decoded;
@@ -239,11 +269,8 @@ http::parse_status request_reader::read_chunked_body(body_listener* listener) {
     // Everything given was consumed: the framing bytes behind the body can be overwritten.
     raw_next_ = size_ = body_end_;
   }
-  if (listener && policy_.report && (!piece.empty() || !chunks_done_.empty() || chunked_.done())) {
-    received_request seen;
-    view_head(seen);
-    listener->on_body(seen, {piece, chunks_done_, body_bytes_});
-  }
+  if (listener && policy_.report && (!piece.empty() || !chunks_done_.empty() || chunked_.done()))
+    listener->on_body(head_, {piece, chunks_done_, body_bytes_});
   // Checked after the report, so that the listener sees the body pass its limit.
   if (body_bytes_ > policy_.max_body) return fail(http::parse_status::too_large, "request body too large");
   if (!policy_.keep) {
@@ -264,7 +291,7 @@ http::parse_status request_reader::next(received_request& out, body_listener* li
   }
   std::size_t body_begin = head_bytes_;
   std::size_t body_end = head_bytes_;
-  out.trailers = {};
+  std::span<const http::header> trailers;
   if (body_kind_ == http::body_kind::length) {
     if (size_ - head_bytes_ < body_length_) return http::parse_status::incomplete;
     body_end = request_end_ = head_bytes_ + body_length_;
@@ -274,13 +301,14 @@ http::parse_status request_reader::next(received_request& out, body_listener* li
     if (status != http::parse_status::complete) return status;
     body_end = body_end_;
     request_end_ = raw_next_;
-    out.trailers = chunked_.trailers();
+    trailers = chunked_.trailers();
   } else {
     request_end_ = head_bytes_;
     body_bytes_ = 0;
   }
   expects_continue_ = false;
-  view_head(out);
+  out = head_;
+  out.trailers = trailers;
   out.body = {buffer_.get() + body_begin, body_end - body_begin};
   out.body_bytes = body_bytes_;
   return http::parse_status::complete;
@@ -290,7 +318,7 @@ void request_reader::consume() {
   std::size_t left = size_ - request_end_;
   if (left > 0) std::memmove(buffer_.get(), buffer_.get() + request_end_, left);
   size_ = left;
-  scanned_ = head_bytes_ = request_end_ = 0;
+  scanned_ = blank_bytes_ = head_bytes_ = request_end_ = 0;
   if (capacity_ > idle_buffer_limit && size_ < min_space) reallocate(min_space);
 }
 

@@ -123,9 +123,9 @@ class request_reader {
   bool empty() const noexcept { return size_ == 0; }
 
  private:
+  bool drop_empty_lines() noexcept;
   http::parse_status read_head(body_listener* listener);
   http::parse_status read_chunked_body(body_listener* listener);
-  void view_head(received_request& out);
   http::parse_status fail(http::parse_status status, std::string_view reason) noexcept;
   void reallocate(std::size_t capacity);
 
@@ -134,6 +134,7 @@ class request_reader {
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
   std::size_t scanned_ = 0;  // head bytes the parser has already looked at
+  std::size_t blank_bytes_ = 0;  // empty lines dropped before the head in progress
   // Set once the head of the request in progress is complete.
   std::size_t head_bytes_ = 0;
   http::body_kind body_kind_ = http::body_kind::none;
@@ -148,6 +149,7 @@ class request_reader {
   bool expects_continue_ = false;
   std::string_view error_;
   std::array<http::header, http::max_headers> headers_;
+  received_request head_;  // the head in progress, viewing buffer_ and headers_
 };
 
 // The bytes of one answer.
