@@ -254,12 +254,9 @@ class http_response {
   std::string body_;
 };
 
-// Starts `out` as a streamed HTTP answer with `response`'s status, headers and cookies in the
-// prelude (as begin_http_response of its head()), then writes the body it holds, if any; what is
-// written next follows it. Streamed answers are always bytes: the body encoding does not apply.
-void begin_http_response(response_stream& out, const http_response& response);
-
 namespace detail {
+
+void begin_http_response_with_body(response_stream& out, const http_response& response);
 
 // Parses the event, calls `f` and writes its answer in the source's shape.
 template <class F>
@@ -275,6 +272,16 @@ response answer_http(F& f, std::string_view event, const context& ctx) {
 }
 
 }  // namespace detail
+
+// Starts `out` as a streamed HTTP answer with `response`'s status, headers and cookies in the
+// prelude (as begin_http_response of its head()), then writes the body it holds, if any; what is
+// written next follows it. Streamed answers are always bytes: the body encoding does not apply.
+// (A template only so that a braced head, begin_http_response(out, {404}), still means the
+// http_response_head overload.)
+template <class Response, std::enable_if_t<std::is_same_v<Response, http_response>, int> = 0>
+void begin_http_response(response_stream& out, const Response& response) {
+  detail::begin_http_response_with_body(out, response);
+}
 
 // A handler for run() and run_concurrent() from a function of (const http_request&, const
 // context&) or (const http_request&) that returns an http_response. `f` may own move-only state.

@@ -234,9 +234,13 @@ void http_response::append_json(std::string& out, http_source source, bool multi
 
 http_response_head http_response::head() const { return {status_, headers_, cookies_}; }
 
-void begin_http_response(response_stream& out, const http_response& response) {
+namespace detail {
+
+void begin_http_response_with_body(response_stream& out, const http_response& response) {
   begin_http_response(out, response.head());
   if (!response.body().empty()) out.write(response.body());
 }
+
+}  // namespace detail
 
 }  // namespace lambda
