@@ -8,6 +8,8 @@
 //     out.write("<!doctype html><p>Hello</p>");
 //   });
 //
+// <lambda/http.hpp> streams an http_response's head the same way (begin_http_response(out, response)).
+//
 // Public headers compile as C++17; the library itself is built as C++20.
 #pragma once
 

@@ -1,5 +1,6 @@
 #include "runtime/stream.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <lambda/http_stream.hpp>
@@ -62,6 +63,30 @@ api_result answer_stream::end(const error_description* error) {
 }  // namespace lambda
 
 namespace lambda {
+namespace {
+
+bool same_header_name(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// The prelude's headers are a JSON object: a name given twice (in any case) is one member, its
+// values joined with ", " as HTTP allows.
+void write_prelude_headers(json::writer& w, const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string joined;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    auto earlier = [&](const auto& h) { return same_header_name(h.first, name); };
+    if (std::any_of(headers.begin(), headers.begin() + static_cast<std::ptrdiff_t>(i), earlier)) continue;
+    joined = value;
+    for (std::size_t j = i + 1; j < headers.size(); ++j) {
+      if (same_header_name(headers[j].first, name)) joined.append(", ").append(headers[j].second);
+    }
+    w.key(name).value(joined);
+  }
+}
+
+}  // namespace
 
 void begin_http_response(response_stream& out, const http_response_head& head) {
   out.set_content_type(http_integration_content_type);
@@ -70,7 +95,7 @@ void begin_http_response(response_stream& out, const http_response_head& head) {
   w.begin_object();
   w.key("statusCode").value(head.status_code);
   w.key("headers").begin_object();
-  for (const auto& [name, value] : head.headers) w.key(name).value(value);
+  write_prelude_headers(w, head.headers);
   w.end_object();
   w.key("cookies").begin_array();
   for (const std::string& cookie : head.cookies) w.value(cookie);
