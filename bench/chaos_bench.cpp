@@ -622,5 +622,5 @@ int main(int argc, char** argv) {
     std::printf("last log lines:\n%s\n", log.substr(log.size() > 2000 ? log.size() - 2000 : 0).c_str());
   }
   server.reset();
-  return 0;
+  return clean ? 0 : 1;
 }
