@@ -160,7 +160,40 @@ package: $(BUILD)/examples/$(EXAMPLE)/bootstrap
 	cd $(BUILD)/package/$(EXAMPLE) && zip -q -X ../../$(EXAMPLE).zip bootstrap
 	@echo "wrote $(BUILD)/$(EXAMPLE).zip"
 
+# libFuzzer targets (test/fuzz/*.cpp), built with clang into build/fuzz: `make fuzz` runs each
+# for FUZZ_SECONDS on its seeds and regression inputs, and fails on any finding (saved under
+# build/fuzz/artifacts). FUZZ_TARGETS="base64 ..." picks some; -j2 runs two at a time.
+FUZZ_SECONDS ?= 30
+FUZZ_CXX     ?= clang++
+FUZZ_BUILD   := build/fuzz
+FUZZ_ALL     := $(sort $(patsubst test/fuzz/%.cpp,%,$(wildcard test/fuzz/*.cpp)))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -Iinclude -Isrc -MMD -MP $(FUZZ_SAN)
+FUZZ_OBJS    := $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRCS) $(EMU_SRCS))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/test/fuzz/%.o $(FUZZ_OBJS)
+	$(FUZZ_CXX) $^ $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@
+
+fuzz-run-%: $(FUZZ_BUILD)/%
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts/$*
+	nice $< -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*/ $(FUZZ_BUILD)/corpus/$* \
+	  $(wildcard test/fuzz/$*/seeds test/fuzz/$*/regressions) > $(FUZZ_BUILD)/$*.log 2>&1 || \
+	  { tail -n 60 $(FUZZ_BUILD)/$*.log; echo "fuzz: $* found something, see $(FUZZ_BUILD)/$*.log"; exit 1; }
+	@grep -h '^pending finding' $(FUZZ_BUILD)/$*.log || true
+	@echo "fuzz: $* ran $(FUZZ_SECONDS)s: $$(grep -o 'stat::number_of_executed_units: [0-9]*' $(FUZZ_BUILD)/$*.log | grep -o '[0-9]*$$') inputs, no finding"
+
 clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
