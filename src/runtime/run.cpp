@@ -13,6 +13,7 @@
 #include <lambda/log.hpp>
 #include <lambda/runtime.hpp>
 
+#include "runtime/extension.hpp"
 #include "runtime/process.hpp"
 #include "runtime/ric.hpp"
 
@@ -51,16 +52,20 @@ bool build_handler(detail::runtime_api& api, const factory<Handler>& make_handle
 // N = 1. With one invocation at a time the trace id can go into _X_AMZN_TRACE_ID.
 template <class Handler>
 int run_inline(detail::runtime_api& api, const http::endpoint& endpoint, const Handler& handle,
-               std::chrono::milliseconds grace) {
+               const run_options& options) {
+  detail::shutdown_phase shutdown;
+  if (!shutdown.begin(endpoint, options, api)) return 1;
   detail::runtime_api* const rics[] = {&api};
-  detail::process_stop stop(rics, grace);
+  detail::process_stop stop(rics, options.shutdown_grace);
   detail::flight_table flights(1);
   detail::crash_reports crashes(flights, endpoint);
   auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true, .flights = &flights});
-  if (!end.fatal) return 0;
-  stop.stop_for_fatal_error();
-  log::fatal("{}", end.reason);
-  return 1;
+  if (end.fatal) {
+    stop.stop_for_fatal_error();
+    log::fatal("{}", end.reason);
+  }
+  shutdown.finish();
+  return end.fatal ? 1 : 0;
 }
 
 // One RIC thread: waits for the pool to be complete, then answers invocations until stopped.
@@ -95,6 +100,8 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     stoppable.push_back(apis.back().get());
   }
 
+  detail::shutdown_phase shutdown;
+  if (!shutdown.begin(endpoint, options, init_api)) return 1;
   std::latch started(1);
   std::string start_error;
   detail::process_stop stop(stoppable, options.shutdown_grace);
@@ -123,6 +130,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     report_init_failure(init_api, "Runtime.ResourceLimit", start_error);
     return 1;
   }
+  shutdown.finish();
   return stop.fatal_error_happened() ? 1 : 0;
 }
 
@@ -136,7 +144,7 @@ int start_rics(const factory<Handler>& make_handler, bool shared, const run_opti
   if (setting.rics == 1) {
     Handler handle;
     if (!build_handler(init_api, make_handler, 1, handle)) return 1;
-    return run_inline(init_api, endpoint, handle, options.shutdown_grace);
+    return run_inline(init_api, endpoint, handle, options);
   }
   return run_pool(init_api, endpoint, make_handler, shared, setting.rics, options);
 }
@@ -150,7 +158,7 @@ int run_one(Handler h, const run_options& options) {
     report_init_failure(api, "Runtime.InvalidHandler", "lambda::run was given an empty handler");
     return 1;
   }
-  return run_inline(api, endpoint, h, options.shutdown_grace);
+  return run_inline(api, endpoint, h, options);
 }
 
 template <class Handler>
@@ -160,7 +168,7 @@ int run_one(const factory<Handler>& make_handler, const run_options& options) {
   detail::runtime_api api(endpoint, {});
   Handler handle;
   if (!build_handler(api, make_handler, 1, handle)) return 1;
-  return run_inline(api, endpoint, handle, options.shutdown_grace);
+  return run_inline(api, endpoint, handle, options);
 }
 
 template <class Handler>
