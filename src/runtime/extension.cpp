@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -155,6 +156,8 @@ void run_shutdown_hooks(std::span<const shutdown_hook> hooks,
 
 bool shutdown_phase::begin(const http::endpoint& endpoint, const run_options& options, runtime_api& api) {
   hooks_ = options.shutdown_hooks;
+  note_shutdown_hooks(0, static_cast<std::size_t>(std::count_if(hooks_.begin(), hooks_.end(),
+                                                                [](const auto& hook) { return bool(hook); })));
   if (!wants_internal_extension(options)) return true;
   std::string error;
   if (extension_.start(endpoint, error)) {

@@ -248,7 +248,8 @@ void on_stop_signal(int signal, siginfo_t* info, void* context) {
       log::detail::write_signal_safe(log::level::info,
                                      message() << (signal == SIGINT ? "SIGINT" : "SIGTERM")
                                                << " received: stopping the polls; in-flight invocations have "
-                                               << state.grace_ms << " ms to finish");
+                                               << state.grace_ms << " ms to finish"
+                                               << (state.hook_count.load() > 0 ? ", then the shutdown hooks" : ""));
     }
     begin_stop();
     call_previous(signal, info, context);
