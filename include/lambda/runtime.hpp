@@ -9,6 +9,12 @@
 //     });
 //   }
 //
+// Work to do when the environment stops (this also makes Lambda send SIGTERM, not SIGKILL):
+//
+//   lambda::run_options options;
+//   options.on_shutdown([] { lambda::log::info("flushing metrics"); });
+//   return lambda::run(handler, options);
+//
 // Public headers compile as C++17; the library itself is built as C++20.
 #pragma once
 
