@@ -191,11 +191,12 @@ TEST_P(graceful, a_refused_registration_is_logged_and_the_function_runs_on_witho
     EXPECT_EQ(registrations[0].status, refusal < 0 ? 0 : refusal);
     EXPECT_EQ(refusing.stats().extension_polls_parked, 0u);
     EXPECT_EQ(refusing.stats().init_errors, 0u);
+    // The output is read by a helper thread: once the function exited, all of it is there.
+    function.signal(SIGTERM);
+    expect_exit_0(function);
     const auto out = function.stdout_text();
     EXPECT_EQ(count_of(out, "graceful shutdown is off: the internal extension could not register"), 1u) << out;
     EXPECT_NE(at(out, refusal < 0 ? "failed:" : "was answered " + std::to_string(refusal)), std::string::npos) << out;
-    function.signal(SIGTERM);
-    expect_exit_0(function);
   }
 }
 
