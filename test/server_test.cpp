@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <lambda/json.hpp>
+
 #include "../tools/emulator/http_server.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 #include "support/raw_http_client.hpp"
@@ -678,6 +680,109 @@ TEST(RuntimeApiServer, HoldsSeventeenHundredParkedPolls) {
   EXPECT_EQ(stats.polls_parked_peak, polls);
   EXPECT_EQ(stats.connections_open, polls);
   EXPECT_EQ(stats.finished, polls);
+}
+
+// The Extensions API, as an internal or external extension uses it.
+constexpr std::string_view register_path = "/2020-01-01/extension/register";
+
+std::string register_request(std::string_view body, std::string_view name = "my-extension") {
+  std::string headers = name.empty() ? "" : "Lambda-Extension-Name: " + std::string(name) + "\r\n";
+  return post_request(register_path, body, headers);
+}
+
+std::string event_next_request(std::string_view id) {
+  return "GET /2020-01-01/extension/event/next HTTP/1.1\r\nHost: 127.0.0.1\r\nLambda-Extension-Identifier: " +
+         std::string(id) + "\r\n\r\n";
+}
+
+TEST(RuntimeApiServer, RoutesTheExtensionsApi) {
+  EXPECT_EQ(route_request("POST", "/2020-01-01/extension/register").call, runtime_call::extension_register);
+  EXPECT_EQ(route_request("GET", "/2020-01-01/extension/event/next").call, runtime_call::extension_next);
+  EXPECT_EQ(route_request("GET", "/2020-01-01/extension/register").call, runtime_call::unknown);
+  EXPECT_EQ(route_request("POST", "/2020-01-01/extension/event/next").call, runtime_call::unknown);
+  EXPECT_EQ(route_request("POST", "/2020-01-01/extension/registers").call, runtime_call::unknown);
+}
+
+TEST(RuntimeApiServer, AnExtensionRegistersDuringInitAndGetsShutdownWhenSubscribed) {
+  runtime_api_server server({.function_arn = "arn:aws:lambda:eu-west-1:1:function:f"});
+  raw_http_client shutdown_wanted(server.address()), no_events(server.address());
+  shutdown_wanted.send(register_request(R"({"events":["SHUTDOWN"]})"));
+  auto registered = shutdown_wanted.read_answer();
+  ASSERT_TRUE(registered);
+  EXPECT_EQ(registered->status, 200);
+  const std::string id = registered->header("Lambda-Extension-Identifier");
+  EXPECT_EQ(id.size(), 36u) << registered->body;
+  EXPECT_EQ(json::find_string(registered->body, "/functionName").value_or(""), "f") << registered->body;
+  no_events.send(register_request(R"({"events":[]})", "internal"));
+  auto quiet = no_events.read_answer();
+  ASSERT_TRUE(quiet);
+  ASSERT_EQ(quiet->status, 200);
+
+  shutdown_wanted.send(event_next_request(id));
+  no_events.send(event_next_request(quiet->header("Lambda-Extension-Identifier")));
+  ASSERT_TRUE(server.wait_until([](const auto& s) { return s.extension_polls_parked == 2; }, wait));
+  EXPECT_FALSE(shutdown_wanted.readable_within(0ms));
+  EXPECT_EQ(server.stats().extensions_registered, 2u);
+
+  EXPECT_EQ(server.shut_down("spindown", 1234), 2u);
+  auto event = shutdown_wanted.read_answer();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->status, 200);
+  EXPECT_EQ(event->body, R"({"eventType":"SHUTDOWN","shutdownReason":"spindown","deadlineMs":1234})");
+  // SHUTDOWN goes out in one turn to every subscriber: the one with no events is still parked.
+  EXPECT_EQ(server.stats().extension_polls_parked, 1u);
+  EXPECT_FALSE(no_events.readable_within(0ms)) << "an extension with no events was sent SHUTDOWN";
+  // A later poll of a subscriber is answered at once.
+  shutdown_wanted.send(event_next_request(id));
+  auto again = shutdown_wanted.read_answer();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, event->body);
+
+  auto registrations = server.registrations();
+  ASSERT_EQ(registrations.size(), 2u);
+  EXPECT_EQ(registrations[0].name, "my-extension");
+  EXPECT_EQ(registrations[0].events, std::vector<std::string>{"SHUTDOWN"});
+  EXPECT_EQ(registrations[0].polls, 2u);
+  EXPECT_TRUE(registrations[0].before_first_next);
+  EXPECT_EQ(registrations[1].name, "internal");
+  EXPECT_TRUE(registrations[1].events.empty());
+}
+
+TEST(RuntimeApiServer, RefusesRegistrationsTheApiDoesNotAllow) {
+  runtime_api_server server;
+  raw_http_client client(server.address());
+  auto status_of = [&](const std::string& request) {
+    client.send(request);
+    auto answer = client.read_answer();
+    return answer ? answer->status : 0;
+  };
+  EXPECT_EQ(status_of(register_request(R"({"events":[]})", "")), 400) << "no Lambda-Extension-Name";
+  EXPECT_EQ(status_of(register_request(R"({"events":["SOMETHING"]})")), 400);
+  EXPECT_EQ(status_of(register_request(R"({"events":"SHUTDOWN"})")), 400);
+  EXPECT_EQ(status_of(register_request("not json")), 400);
+  EXPECT_EQ(status_of(event_next_request("not-registered")), 403);
+  server.refuse_registrations(500);
+  EXPECT_EQ(status_of(register_request(R"({"events":[]})")), 500);
+  server.refuse_registrations(0);
+  // After the runtime's first /next, init is over: too late to register.
+  raw_http_client runtime(server.address());
+  runtime.send(get_next_request());
+  ASSERT_TRUE(server.wait_parked(1, wait));
+  EXPECT_EQ(status_of(register_request(R"({"events":[]})")), 403);
+  EXPECT_EQ(server.stats().extensions_registered, 0u);
+  auto registrations = server.registrations();
+  ASSERT_EQ(registrations.size(), 6u);
+  EXPECT_FALSE(registrations.back().before_first_next);
+}
+
+TEST(RuntimeApiServer, ARegistrationCanBeDroppedUnanswered) {
+  runtime_api_server server;
+  server.refuse_registrations(-1);
+  raw_http_client client(server.address());
+  client.send(register_request(R"({"events":[]})"));
+  EXPECT_TRUE(client.closed_by_server());
+  ASSERT_EQ(server.registrations().size(), 1u);
+  EXPECT_EQ(server.registrations()[0].status, 0);
 }
 
 }  // namespace

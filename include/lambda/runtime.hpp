@@ -9,6 +9,12 @@
 //     });
 //   }
 //
+// Work to do when the environment stops (this also makes Lambda send SIGTERM, not SIGKILL):
+//
+//   lambda::run_options options;
+//   options.on_shutdown([] { lambda::log::info("flushing metrics"); });
+//   return lambda::run(handler, options);
+//
 // Public headers compile as C++17; the library itself is built as C++20.
 #pragma once
 
@@ -21,6 +27,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #define LAMBDA_RIC_VERSION "0.1.0"
 
@@ -213,9 +221,25 @@ enum class isolation {
   process,
 };
 
+// A shutdown hook: called once, on the main thread, when the runtime stops (SIGTERM or SIGINT,
+// or a fatal error), after every invocation in flight was answered. Flush metrics, close
+// sessions, finish telemetry here.
+using shutdown_hook = std::function<void()>;
+
+// Lambda sends a runtime SIGTERM at shutdown only when an extension is registered; otherwise
+// it sends SIGKILL and nothing runs. The runtime can register an internal extension (with no
+// events, at init, costing nothing per invocation) so that the platform sends SIGTERM and
+// allows the shutdown phase 500 ms.
+enum class graceful_shutdown_mode {
+  when_hooks,  // the default: registered when a shutdown hook was added, else not
+  enabled,     // registered; if the platform refuses, that is logged and the function runs on
+  required,    // registered; if the platform refuses, init fails (posted, exit status 1)
+};
+
 struct run_options {
   // After SIGTERM or SIGINT (or a fatal error), how long invocations already received get to
-  // finish and post their answers before the process exits. milliseconds::max() waits for them.
+  // finish and post their answers, and then the shutdown hooks get to run, before the process
+  // exits. milliseconds::max() waits for them.
   std::chrono::milliseconds shutdown_grace{500};
   // run_concurrent only. LAMBDA_RIC_ISOLATION=threads|process in the environment wins over it,
   // so an operator can switch without a rebuild.
@@ -223,6 +247,17 @@ struct run_options {
   // With isolation::process: how many worker processes share the N RICs (each gets N / P, the
   // first ones one more); 0 means one per RIC. LAMBDA_RIC_WORKERS wins over it.
   unsigned workers = 0;
+  graceful_shutdown_mode graceful_shutdown = graceful_shutdown_mode::when_hooks;
+  // Run in this order; one that throws is logged and the next still runs. Empty ones are skipped.
+  std::vector<shutdown_hook> shutdown_hooks{};
+
+  // Adds a hook (see shutdown_hook); with the default mode this registers the internal
+  // extension. Throws std::invalid_argument for an empty hook.
+  run_options& on_shutdown(shutdown_hook hook) {
+    if (!hook) throw std::invalid_argument("lambda::run_options::on_shutdown: empty hook");
+    shutdown_hooks.push_back(std::move(hook));
+    return *this;
+  }
 };
 using concurrent_options = run_options;
 

@@ -148,6 +148,8 @@ struct stop_state {
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> grace_ends_ns{0};  // CLOCK_MONOTONIC, once a stop began (0: never)
   std::atomic<bool> fatal{false};
+  std::atomic<std::size_t> hook_running{0};  // see note_shutdown_hooks
+  std::atomic<std::size_t> hook_count{0};
   pid_t owner = 0;                   // the process that installed the handler
   std::int64_t grace_ms = 0;
   bool has_timer = false;
@@ -230,8 +232,17 @@ bool grace_over() noexcept {
 }
 
 void end_grace() noexcept {
-  log::detail::write_signal_safe(log::level::warn, message() << "in-flight invocations did not finish within the "
-                                                             << state.grace_ms << " ms grace; exiting");
+  const auto hooks = static_cast<std::int64_t>(state.hook_count.load());
+  const auto running = static_cast<std::int64_t>(state.hook_running.load());
+  message text;
+  if (running > 0) {
+    text << "shutdown hook " << running << " of " << hooks << " still running when the " << state.grace_ms
+         << " ms grace ended; exiting";
+  } else {
+    text << "in-flight invocations did not finish within the " << state.grace_ms << " ms grace; exiting";
+    if (hooks > 0) text << " without running the " << hooks << " shutdown hook(s)";
+  }
+  log::detail::write_signal_safe(log::level::warn, text);
   _exit(state.fatal.load() ? 1 : 0);
 }
 
@@ -265,7 +276,8 @@ void on_stop_signal(int signal, siginfo_t* info, void* context) {
       log::detail::write_signal_safe(log::level::info,
                                      message() << (signal == SIGINT ? "SIGINT" : "SIGTERM")
                                                << " received: stopping the polls; in-flight invocations have "
-                                               << state.grace_ms << " ms to finish");
+                                               << state.grace_ms << " ms to finish"
+                                               << (state.hook_count.load() > 0 ? ", then the shutdown hooks" : ""));
     }
     begin_stop();
     call_previous(signal, info, context);
@@ -324,6 +336,8 @@ process_stop::~process_stop() {
   while (state.in_handler.load() != 0) sched_yield();
   state.count.store(0);
   state.grace_ends_ns.store(0);
+  state.hook_running.store(0);
+  state.hook_count.store(0);
   if (state.has_timer) {
     timer_delete(state.timer);
     state.has_timer = false;
@@ -339,5 +353,16 @@ bool process_stop::stop_for_fatal_error() noexcept {
 bool process_stop::fatal_error_happened() const noexcept { return state.fatal.load(); }
 
 bool stop_requested() noexcept { return state.stopping.load(std::memory_order_relaxed); }
+
+std::optional<std::chrono::steady_clock::time_point> grace_deadline() noexcept {
+  const std::int64_t ends = state.grace_ends_ns.load();
+  if (ends == 0 || !state.has_timer) return std::nullopt;
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ends));
+}
+
+void note_shutdown_hooks(std::size_t running, std::size_t total) noexcept {
+  state.hook_count.store(total);
+  state.hook_running.store(running);
+}
 
 }  // namespace lambda::detail

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -76,5 +78,13 @@ class process_stop {
 
 // Whether a stop has begun (a poll answered 500 then is the platform ending it, not a failure).
 bool stop_requested() noexcept;
+
+// When the grace of the stop in progress ends (CLOCK_MONOTONIC, steady_clock's clock); nullopt
+// before a stop, or when the grace is unbounded or cannot be enforced.
+std::optional<std::chrono::steady_clock::time_point> grace_deadline() noexcept;
+
+// The shutdown hooks' progress, for the record the end of the grace writes: `total` hooks, of
+// which the `running`-th (from 1) runs now; 0 while none does.
+void note_shutdown_hooks(std::size_t running, std::size_t total) noexcept;
 
 }  // namespace lambda::detail

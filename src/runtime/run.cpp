@@ -13,6 +13,7 @@
 #include <lambda/log.hpp>
 #include <lambda/runtime.hpp>
 
+#include "runtime/extension.hpp"
 #include "runtime/isolation.hpp"
 #include "runtime/process.hpp"
 #include "runtime/ric.hpp"
@@ -52,16 +53,20 @@ bool build_handler(detail::runtime_api& api, const factory<Handler>& make_handle
 // N = 1. With one invocation at a time the trace id can go into _X_AMZN_TRACE_ID.
 template <class Handler>
 int run_inline(detail::runtime_api& api, const http::endpoint& endpoint, const Handler& handle,
-               std::chrono::milliseconds grace) {
+               const run_options& options) {
+  detail::shutdown_phase shutdown;
+  if (!shutdown.begin(endpoint, options, api)) return 1;
   detail::runtime_api* const rics[] = {&api};
-  detail::process_stop stop(rics, grace);
+  detail::process_stop stop(rics, options.shutdown_grace);
   detail::flight_table flights(1);
   detail::crash_reports crashes(flights, endpoint);
   auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true, .flights = &flights});
-  if (!end.fatal) return 0;
-  stop.stop_for_fatal_error();
-  log::fatal("{}", end.reason);
-  return 1;
+  if (end.fatal) {
+    stop.stop_for_fatal_error();
+    log::fatal("{}", end.reason);
+  }
+  shutdown.finish();
+  return end.fatal ? 1 : 0;
 }
 
 // One RIC thread: waits for the pool to be complete, then answers invocations until stopped.
@@ -75,10 +80,12 @@ void ric_thread(unsigned id, const Handler& handle, detail::runtime_api& api, de
 }
 
 // RICs first .. first + rics - 1 as threads of this process, each saying in `flights` what it
-// runs.
+// runs. A worker of isolation::process runs the shutdown hooks but leaves the internal extension
+// to its supervisor.
 template <class Handler>
 int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, const factory<Handler>& make_handler,
-             bool shared, unsigned first, unsigned rics, detail::flight_table& flights, const run_options& options) {
+             bool shared, unsigned first, unsigned rics, detail::flight_table& flights, const run_options& options,
+             bool in_worker = false) {
   if (std::string error; !detail::make_room_for_rics(rics, error)) {
     report_init_failure(init_api, "Runtime.ResourceLimit", error);
     return 1;
@@ -98,6 +105,8 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     stoppable.push_back(apis.back().get());
   }
 
+  detail::shutdown_phase shutdown;
+  if (!shutdown.begin(endpoint, options, init_api, !in_worker)) return 1;
   std::latch started(1);
   std::string start_error;
   detail::process_stop stop(stoppable, options.shutdown_grace);
@@ -126,6 +135,7 @@ int run_pool(detail::runtime_api& init_api, const http::endpoint& endpoint, cons
     report_init_failure(init_api, "Runtime.ResourceLimit", start_error);
     return 1;
   }
+  shutdown.finish();
   return stop.fatal_error_happened() ? 1 : 0;
 }
 
@@ -140,18 +150,23 @@ int start_rics(const factory<Handler>& make_handler, bool shared, const run_opti
   const detail::isolation_setting isolated = detail::parse_isolation(options);
   if (!isolated.warning.empty()) log::warn("{}", isolated.warning);
   if (isolated.mode == isolation::process) {
+    // The supervisor is the process the platform signals: it registers the internal extension,
+    // before any worker polls. The hooks run in each worker, where the handlers' state lives.
+    detail::shutdown_phase extension;
+    if (!extension.begin(endpoint, options, init_api)) return 1;
     detail::flight_table flights(setting.rics);
     return detail::supervise(endpoint, flights, isolated.workers, options.shutdown_grace,
                              [&](unsigned first, unsigned rics) {
                                // The worker's own connection: none of the supervisor's is shared.
                                detail::runtime_api worker_api(endpoint, {});
-                               return run_pool(worker_api, endpoint, make_handler, shared, first, rics, flights, options);
+                               return run_pool(worker_api, endpoint, make_handler, shared, first, rics, flights,
+                                               options, true);
                              });
   }
   if (setting.rics == 1) {
     Handler handle;
     if (!build_handler(init_api, make_handler, 1, handle)) return 1;
-    return run_inline(init_api, endpoint, handle, options.shutdown_grace);
+    return run_inline(init_api, endpoint, handle, options);
   }
   detail::flight_table flights(setting.rics);
   return run_pool(init_api, endpoint, make_handler, shared, 1, setting.rics, flights, options);
@@ -166,7 +181,7 @@ int run_one(Handler h, const run_options& options) {
     report_init_failure(api, "Runtime.InvalidHandler", "lambda::run was given an empty handler");
     return 1;
   }
-  return run_inline(api, endpoint, h, options.shutdown_grace);
+  return run_inline(api, endpoint, h, options);
 }
 
 template <class Handler>
@@ -176,7 +191,7 @@ int run_one(const factory<Handler>& make_handler, const run_options& options) {
   detail::runtime_api api(endpoint, detail::ric_connection_options(1));
   Handler handle;
   if (!build_handler(api, make_handler, 1, handle)) return 1;
-  return run_inline(api, endpoint, handle, options.shutdown_grace);
+  return run_inline(api, endpoint, handle, options);
 }
 
 template <class Handler>

@@ -52,7 +52,9 @@ std::string directory_of(std::string_view path) {
   return slash == 0 ? "/" : std::string(path.substr(0, slash));
 }
 
-// Long enough for a runtime to finish its in-flight work, as Lambda's shutdown phase allows.
+// After SIGTERM, how long a runtime gets before SIGKILL: Lambda's shutdown phase with external
+// extensions (2 s); with only an internal one the platform allows 500 ms, which the runtime's
+// own grace keeps to.
 constexpr auto stop_grace = std::chrono::seconds(2);
 
 void signal_event(int fd) {
@@ -130,11 +132,12 @@ class emulator_session {
     std::string summary;
   };
   bootstrap_failure describe_bootstrap_exit() const;
-  // How the bootstrap ended, and whether it died (exited on its own, not at our SIGTERM nor at
-  // a SIGINT/SIGTERM the emulator was sent too). Still running, it is sent SIGTERM, then
-  // SIGKILL if it outlives a grace period.
+  // How the bootstrap ended, and whether it died (exited on its own, not at our signal nor at
+  // a SIGINT/SIGTERM the emulator was sent too). Still running, it is stopped as Lambda stops
+  // one: when an extension registered, SHUTDOWN to the extensions that asked for it and
+  // SIGTERM, then SIGKILL if it outlives a grace period; when none did, SIGKILL at once.
   std::pair<exit_status, bool> end_bootstrap();
-  static std::string describe_end(const exit_status& bootstrap, bool died);
+  std::string describe_end(const exit_status& bootstrap, bool died) const;
   // To stderr: counts, latencies, throughput, late answers, CPU time used, `ending`.
   void print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,
                      const exit_status& bootstrap, const std::string& ending);
@@ -147,6 +150,7 @@ class emulator_session {
   bool interrupted_ = false;
   std::unique_ptr<runtime_api_server> server_;
   std::unique_ptr<child_process> child_;
+  int stopped_with_ = 0;  // the signal end_bootstrap() sent first, if any
 };
 
 // A request id as the emulator's stderr lines show it: its first 8 characters.
@@ -424,14 +428,30 @@ emulator_session::bootstrap_failure emulator_session::describe_bootstrap_exit() 
 
 std::pair<exit_status, bool> emulator_session::end_bootstrap() {
   if (auto exited = child_->status()) return {*exited, !interrupted_};
-  child_->signal(SIGTERM);
-  if (auto status = child_->wait_exit(stop_grace)) return {*status, false};
+  const auto deadline = std::chrono::system_clock::now() + stop_grace;
+  const auto deadline_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
+  if (server_->shut_down("spindown", deadline_ms) > 0) {
+    stopped_with_ = SIGTERM;
+    child_->signal(SIGTERM);
+    if (auto status = child_->wait_exit(stop_grace)) return {*status, false};
+  } else {
+    stopped_with_ = SIGKILL;
+  }
   child_->signal(SIGKILL);
   return {*child_->wait_exit(std::chrono::hours(1)), false};
 }
 
-std::string emulator_session::describe_end(const exit_status& bootstrap, bool died) {
-  return "bootstrap: " + bootstrap.describe() + (died ? " before it was stopped" : " after SIGTERM");
+std::string emulator_session::describe_end(const exit_status& bootstrap, bool died) const {
+  if (died || stopped_with_ == 0) return "bootstrap: " + bootstrap.describe() + " before it was stopped";
+  // As Lambda does: SIGTERM only when an extension registered (e.g. the runtime's internal one,
+  // which shutdown hooks turn on); otherwise SIGKILL, and nothing in the function runs after it.
+  if (stopped_with_ == SIGKILL) return "bootstrap: no extension registered: SIGKILL";
+  if (bootstrap.signal == SIGKILL) {
+    return "bootstrap: an extension registered: SIGTERM, and SIGKILL " +
+           std::to_string(std::chrono::milliseconds(stop_grace).count()) + " ms later";
+  }
+  return "bootstrap: " + bootstrap.describe() + " after SIGTERM (an extension registered)";
 }
 
 void emulator_session::print_summary(const run_stats& stats, std::chrono::steady_clock::duration wall,

@@ -16,6 +16,7 @@ namespace lambda::emulator {
 namespace {
 
 constexpr std::string_view runtime_base = "/2018-06-01/runtime/";
+constexpr std::string_view extension_base = "/2020-01-01/extension/";
 constexpr std::string_view invocation_prefix = "invocation/";
 
 bool consume_prefix(std::string_view& text, std::string_view prefix) noexcept {
@@ -154,6 +155,11 @@ std::string platform_error_type(std::string_view type) {
 
 route route_request(std::string_view method, std::string_view target) noexcept {
   std::string_view path = target;
+  if (consume_prefix(path, extension_base)) {
+    if (method == "POST" && path == "register") return {runtime_call::extension_register, {}};
+    if (method == "GET" && path == "event/next") return {runtime_call::extension_next, {}};
+    return {};
+  }
   if (!consume_prefix(path, runtime_base)) return {};
   if (method == "GET") return path == "invocation/next" ? route{runtime_call::next, {}} : route{};
   if (method == "POST") return route_post(path);
@@ -461,6 +467,8 @@ server_stats runtime_api_server::stats_locked() const {
   s.queued = book_.queued();
   s.running = book_.running();
   s.finished = book_.finished();
+  s.extensions_registered = extensions_.registered();
+  s.extension_polls_parked = extensions_.parked();
   return s;
 }
 
@@ -566,6 +574,7 @@ void runtime_api_server::on_request(std::uint64_t connection, const received_req
   route r = route_request(request.method, request.target);
   switch (r.call) {
     case runtime_call::next:
+      extensions_.runtime_polled();
       book_.park(connection);
       parked_peak_ = std::max<std::uint64_t>(parked_peak_, book_.parked());
       return;
@@ -574,6 +583,8 @@ void runtime_api_server::on_request(std::uint64_t connection, const received_req
     case runtime_call::init_error:
       ++init_errors_;
       return on_post(connection, post_kind::init_error, {}, request);
+    case runtime_call::extension_register: return on_register(connection, request);
+    case runtime_call::extension_next: return on_extension_poll(connection, request);
     case runtime_call::unknown:
       return loop_->answer(connection, 404, json_content_type, not_found_body, faults_);
   }
@@ -669,6 +680,7 @@ void runtime_api_server::on_body(std::uint64_t connection, const received_reques
 
 void runtime_api_server::on_closed(std::uint64_t connection) {
   book_.unpark(connection);
+  extensions_.unpark(connection);
   auto it = streams_.find(connection);
   if (it == streams_.end()) return;
   post partial = std::move(it->second);
@@ -692,6 +704,9 @@ void runtime_api_server::deliver(const delivery& d) {
 }
 
 std::optional<time_point> runtime_api_server::on_turn(time_point now) {
+  for (std::uint64_t connection : std::exchange(shutdown_polls_, {})) {
+    loop_->answer(connection, 200, json_content_type, extensions_.shutdown_event(), faults_);
+  }
   book_.expire(now);
   std::int64_t epoch = epoch_ms();
   while (auto d = book_.next_delivery(now, epoch)) deliver(*d);
@@ -702,6 +717,155 @@ std::optional<time_point> runtime_api_server::on_turn(time_point now) {
   }
   changed_.notify_all();
   return book_.next_deadline();
+}
+
+namespace {
+
+constexpr std::string_view shutdown_event_type = "SHUTDOWN";
+
+std::string extension_error(std::string_view type, std::string_view message) {
+  std::string out;
+  json::writer(out).begin_object().key("errorMessage").value(message).key("errorType").value(type).end_object();
+  return out;
+}
+
+// The events a registration's body subscribes to, or nullopt when the body is not
+// {"events": [...]} with INVOKE and SHUTDOWN only.
+std::optional<std::vector<std::string>> subscribed_events(std::string_view body) {
+  auto events = json::find(body, "/events");
+  if (!events || !events->starts_with("[")) return std::nullopt;
+  std::vector<std::string> out;
+  for (std::size_t i = 0;; ++i) {
+    auto name = json::find_string(body, "/events/" + std::to_string(i));
+    if (!name) return json::find(body, "/events/" + std::to_string(i)) ? std::nullopt : std::optional(out);
+    if (*name != "INVOKE" && *name != shutdown_event_type) return std::nullopt;
+    out.push_back(*name);
+  }
+}
+
+}  // namespace
+
+extension_registration* extension_registry::find(std::string_view id) {
+  for (auto& r : registrations_) {
+    if (r.status == 200 && r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+bool extension_registry::wants_shutdown(std::string_view id) {
+  const extension_registration* r = find(id);
+  return r && std::find(r->events.begin(), r->events.end(), shutdown_event_type) != r->events.end();
+}
+
+std::size_t extension_registry::registered() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(registrations_.begin(), registrations_.end(), [](const auto& r) { return r.status == 200; }));
+}
+
+extension_registry::answer extension_registry::on_register(std::string_view name, std::string_view body,
+                                                           std::string_view user_agent, std::uint64_t connection,
+                                                           int refuse_with, std::string_view function_name) {
+  extension_registration& r = registrations_.emplace_back();
+  r.name = name;
+  r.body = body;
+  r.user_agent = user_agent;
+  r.connection = connection;
+  r.before_first_next = !runtime_polled_;
+  auto events = subscribed_events(body);
+  answer a;
+  if (refuse_with != 0) {
+    a = {refuse_with, extension_error("Extension.ScriptedFailure", "the test refused this registration"), {}};
+  } else if (runtime_polled_) {
+    a = {403, extension_error("Extension.InvalidStateTransition",
+                              "extensions register during init, before the runtime's first /next"), {}};
+  } else if (name.empty()) {
+    a = {400, extension_error("Extension.InvalidRequest", "the Lambda-Extension-Name header is missing"), {}};
+  } else if (!events) {
+    a = {400, extension_error("Extension.InvalidRequest",
+                              R"(the body must be {"events": [...]} with INVOKE and SHUTDOWN only)"), {}};
+  } else {
+    r.events = std::move(*events);
+    r.id = new_uuid();
+    a.status = 200;
+    a.id = r.id;
+    json::writer(a.body).begin_object().key("functionName").value(function_name).key("functionVersion")
+        .value("$LATEST").key("handler").value("bootstrap").end_object();
+  }
+  r.status = a.status < 0 ? 0 : a.status;
+  return a;
+}
+
+std::optional<extension_registry::answer> extension_registry::on_poll(std::string_view id, std::uint64_t connection) {
+  extension_registration* r = find(id);
+  if (!r) {
+    return answer{403, extension_error("Extension.UnknownExtensionIdentifier",
+                                       "no extension is registered with this Lambda-Extension-Identifier"), {}};
+  }
+  ++r->polls;
+  r->polled_on = connection;
+  if (!shutdown_event_.empty() && wants_shutdown(id)) return answer{200, shutdown_event_, r->id};
+  parked_.emplace_back(connection, std::string(id));
+  return std::nullopt;
+}
+
+void extension_registry::unpark(std::uint64_t connection) {
+  std::erase_if(parked_, [&](const auto& p) { return p.first == connection; });
+}
+
+std::vector<std::uint64_t> extension_registry::shut_down(std::string_view reason, std::int64_t deadline_ms) {
+  if (!shutdown_event_.empty()) return {};
+  json::writer(shutdown_event_).begin_object().key("eventType").value(shutdown_event_type).key("shutdownReason")
+      .value(reason).key("deadlineMs").value(static_cast<long long>(deadline_ms)).end_object();
+  std::vector<std::uint64_t> now;
+  std::erase_if(parked_, [&](const auto& p) {
+    if (!wants_shutdown(p.second)) return false;
+    now.push_back(p.first);
+    return true;
+  });
+  return now;
+}
+
+std::vector<extension_registration> runtime_api_server::registrations() const {
+  std::lock_guard lock(mutex_);
+  return extensions_.registrations();
+}
+
+void runtime_api_server::refuse_registrations(int status) {
+  std::lock_guard lock(mutex_);
+  refuse_registrations_ = status;
+}
+
+std::size_t runtime_api_server::shut_down(std::string_view reason, std::int64_t deadline_ms) {
+  std::size_t registered = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = extensions_.shut_down(reason, deadline_ms);
+    shutdown_polls_.insert(shutdown_polls_.end(), now.begin(), now.end());
+    registered = extensions_.registered();
+  }
+  loop_->wake();
+  return registered;
+}
+
+void runtime_api_server::on_register(std::uint64_t connection, const received_request& request) {
+  std::string_view arn = options_.function_arn;
+  const std::string_view function_name = arn.substr(arn.rfind(':') + 1);
+  auto a = extensions_.on_register(request.header("Lambda-Extension-Name"), request.body, request.header("User-Agent"),
+                                   connection, refuse_registrations_, function_name);
+  changed_.notify_all();
+  if (a.status < 0) return loop_->close(connection);
+  std::string headers(json_content_type);
+  if (!a.id.empty()) headers += "Lambda-Extension-Identifier: " + a.id + "\r\n";
+  loop_->answer(connection, a.status, headers, a.body, faults_);
+}
+
+void runtime_api_server::on_extension_poll(std::uint64_t connection, const received_request& request) {
+  auto a = extensions_.on_poll(request.header("Lambda-Extension-Identifier"), connection);
+  changed_.notify_all();
+  if (!a) return;
+  std::string headers(json_content_type);
+  if (a->status == 200) headers += "Lambda-Extension-Event-Identifier: " + new_uuid() + "\r\n";
+  loop_->answer(connection, a->status, headers, a->body, faults_);
 }
 
 }  // namespace lambda::emulator

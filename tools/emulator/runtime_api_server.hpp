@@ -4,6 +4,10 @@
 // sleep blindly. The invocation book beneath it holds the Runtime API's rules, free of sockets
 // and threads.
 //
+// It serves the Extensions API too: registration during init (before the runtime's first
+// /next), parked /extension/event/next polls, and SHUTDOWN to the extensions that subscribed
+// to it once shut_down() is called.
+//
 // Streamed answers (Lambda-Runtime-Function-Response-Mode: streaming with a chunked body) are
 // followed as they arrive: each chunk's size and the first byte's time are recorded, tests can
 // wait for a stream to reach a size while it is still arriving, and error trailers finish the
@@ -162,10 +166,12 @@ struct server_stats {
   std::uint64_t queued = 0;    // events waiting for a poll
   std::uint64_t running = 0;
   std::uint64_t finished = 0;
+  std::uint64_t extensions_registered = 0;   // registrations answered 200
+  std::uint64_t extension_polls_parked = 0;  // /extension/event/next requests waiting
 };
 
-// Which Runtime API call a request line names.
-enum class runtime_call { next, response, error, init_error, unknown };
+// Which Runtime API (or Extensions API) call a request line names.
+enum class runtime_call { next, response, error, init_error, extension_register, extension_next, unknown };
 
 struct route {
   runtime_call call = runtime_call::unknown;
@@ -290,6 +296,55 @@ class invocation_book {
   bool init_error_seen_ = false;
 };
 
+// One POST /2020-01-01/extension/register, as the server saw and answered it.
+struct extension_registration {
+  std::string name;                 // Lambda-Extension-Name
+  std::string body;
+  std::vector<std::string> events;  // from the body: "INVOKE", "SHUTDOWN"
+  std::string user_agent;
+  int status = 0;                   // 200 when registered
+  std::string id;                   // Lambda-Extension-Identifier, when registered
+  bool before_first_next = false;   // it came before the runtime's first /invocation/next
+  std::uint64_t connection = 0;
+  std::uint64_t polls = 0;          // /extension/event/next requests it made so far
+  std::uint64_t polled_on = 0;      // the connection of the latest one (0: none yet)
+};
+
+// The Extensions API's bookkeeping, free of sockets like the invocation book: who registered,
+// which event/next polls wait, and who is owed SHUTDOWN.
+class extension_registry {
+ public:
+  struct answer {
+    int status = 0;
+    std::string body;
+    std::string id;  // a registration's Lambda-Extension-Identifier
+  };
+  // A registration. `refuse_with` (non-zero) is a scripted status for it.
+  answer on_register(std::string_view name, std::string_view body, std::string_view user_agent,
+                     std::uint64_t connection, int refuse_with, std::string_view function_name);
+  // An event/next: nullopt parks it; otherwise answer now (an unknown id, or SHUTDOWN owed).
+  std::optional<answer> on_poll(std::string_view id, std::uint64_t connection);
+  void unpark(std::uint64_t connection);
+  void runtime_polled() noexcept { runtime_polled_ = true; }
+  // From now on SHUTDOWN is owed to the extensions that subscribed; returns the parked polls of
+  // those to answer with it now (removed from the parked ones).
+  std::vector<std::uint64_t> shut_down(std::string_view reason, std::int64_t deadline_ms);
+  const std::string& shutdown_event() const noexcept { return shutdown_event_; }
+
+  const std::vector<extension_registration>& registrations() const noexcept { return registrations_; }
+  std::size_t registered() const noexcept;
+  std::size_t parked() const noexcept { return parked_.size(); }
+
+ private:
+  extension_registration* find(std::string_view id);
+  bool wants_shutdown(std::string_view id);
+
+  std::vector<extension_registration> registrations_;
+  std::vector<std::pair<std::uint64_t, std::string>> parked_;  // connection, extension id
+  std::string shutdown_event_;  // non-empty once shut_down() was called
+  bool runtime_polled_ = false;
+};
+
 struct server_options {
   std::chrono::milliseconds timeout{3000};  // deadline = delivery + timeout, unless an event says
   // Lambda Managed Instances: past its deadline an invocation times out and its late answer gets
@@ -365,6 +420,17 @@ class runtime_api_server : private http_handler {
   // Fails every queued and running invocation (e.g. the bootstrap died).
   void fail_unfinished(std::string_view error_type, std::string_view message);
 
+  // Extensions API. Every registration so far, in arrival order.
+  std::vector<extension_registration> registrations() const;
+  // Later registrations get `status` (e.g. 403, 500); -1 closes their connection unanswered;
+  // 0 ends it.
+  void refuse_registrations(int status);
+  // The platform's shutdown: SIGTERM is the caller's to send; this answers the parked
+  // /extension/event/next of each extension subscribed to SHUTDOWN (and any later one) with
+  // {"eventType":"SHUTDOWN","shutdownReason":reason,"deadlineMs":deadline_ms}. Returns how
+  // many extensions are registered.
+  std::size_t shut_down(std::string_view reason, std::int64_t deadline_ms);
+
  private:
   void on_request(std::uint64_t connection, const received_request& request) override;
   body_policy on_head(std::uint64_t connection, const received_request& head) override;
@@ -376,6 +442,8 @@ class runtime_api_server : private http_handler {
   void on_post(std::uint64_t connection, post_kind kind, std::string_view request_id,
                const received_request& request);
   void deliver(const delivery& d);
+  void on_register(std::uint64_t connection, const received_request& request);
+  void on_extension_poll(std::uint64_t connection, const received_request& request);
   server_stats stats_locked() const;
   template <class Done>
   bool wait_locked(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout,
@@ -385,6 +453,9 @@ class runtime_api_server : private http_handler {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   invocation_book book_;
+  extension_registry extensions_;
+  int refuse_registrations_ = 0;
+  std::vector<std::uint64_t> shutdown_polls_;  // parked event/next polls owed SHUTDOWN now
   wire_faults faults_;
   std::uint64_t requests_ = 0;
   std::uint64_t parked_peak_ = 0;
