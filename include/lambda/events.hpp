@@ -48,14 +48,21 @@
 
 #include <lambda/json.hpp>
 
-namespace lambda::events {
+namespace lambda {
 
-// The event is not JSON, or not the shape of the source it was read as. what() names the
-// source and the field.
+// The event is not JSON, or not the shape of the source it was read as (events.hpp, http.hpp):
+// what() names the source and the field. The runtime reports it as the invocation's failure, of
+// type Function.MalformedEvent.
 class malformed_event : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+}  // namespace lambda
+
+namespace lambda::events {
+
+using lambda::malformed_event;
 
 namespace detail {
 

@@ -35,17 +35,11 @@
 #include <utility>
 #include <vector>
 
+#include <lambda/events.hpp>
 #include <lambda/http_stream.hpp>
 #include <lambda/runtime.hpp>
 
 namespace lambda {
-
-// Thrown when an event is not what the handler reads: not JSON, or not the shape of any source
-// it knows. The runtime reports it as the invocation's failure, of type Function.MalformedEvent.
-class malformed_event : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 enum class http_source : std::uint8_t {
   apigw_v1,      // API Gateway REST API proxy integration, or an HTTP API with payload format 1.0
