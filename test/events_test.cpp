@@ -585,7 +585,7 @@ TEST_F(SqsBatchExample, ReportsInvalidJsonAndFailTrueInOrder) {
   EXPECT_EQ(error.kind, emulator::post_kind::error);
   EXPECT_EQ(error.error_type, "Function.MalformedEvent");
   EXPECT_EQ(error.body, R"({"errorMessage":"malformed SQS event: Records is not an array",)"
-                        R"("errorType":"lambda::events::malformed_event","stackTrace":[]})");
+                        R"("errorType":"lambda::malformed_event","stackTrace":[]})");
   EXPECT_EQ(answer_of(after).body, R"({"batchItemFailures":[{"itemIdentifier":"z"}]})");
 }
 

@@ -195,6 +195,21 @@ TEST_F(isolation_process, no_worker_outlives_a_killed_supervisor) {
   for (pid_t worker : workers) EXPECT_TRUE(wait_gone(worker)) << "worker " << worker << " outlived its supervisor";
 }
 
+TEST_F(isolation_process, the_supervisor_registers_the_extension_once_and_each_worker_runs_the_hooks) {
+  auto id = server.enqueue({.payload = R"({"a":1})"});
+  auto function = start_function(example("graceful"), server.address(),
+                                 {"LAMBDA_RIC_ISOLATION=process", "AWS_LAMBDA_MAX_CONCURRENCY=2"});
+  EXPECT_EQ(answer_of(server, id).body, R"({"a":1})");
+  ASSERT_TRUE(server.wait_parked(2, patience));
+  EXPECT_EQ(server.stats().extensions_registered, 1u) << "registered by the supervisor only";
+  function.signal(SIGTERM);
+  auto status = function.wait_exit(patience);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << status->describe();
+  EXPECT_EQ(count_of(function.stdout_text(), "shutdown hook ran"), 2u) << "once in each worker\n"
+                                                                      << function.stdout_text();
+}
+
 TEST_F(isolation_process, the_isolated_example_keeps_the_echo_contract) {
   auto plain = server.enqueue({.payload = R"({"a":1})", .content_type = "application/x-test"});
   auto failing = server.enqueue({.payload = R"({"fail":true})"});
