@@ -73,12 +73,42 @@ inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p
   return low;
 }
 
+// The string scan's fast path, a word at a time from `p` (not an escaped byte): past printable
+// ASCII and the escapes \" and \\, however they fall across words, up to the first byte the
+// slow path must judge: a quote that is not escaped, a control or non-ASCII byte, the backslash
+// of any other escape, or the last few bytes of the input.
+inline std::size_t skip_plain_string(const char* data, std::size_t size, std::size_t p,
+                                     bool& escaped) noexcept {
+  unsigned carry = 0;  // the word at p starts with an escaped byte
+  for (; size - p >= 8; p += 8) {
+    const std::uint64_t word = load8(data + p);
+    const unsigned backslashes = byte_bits(bytes_equal(word, '\\'));
+    const unsigned quotes = byte_bits(bytes_equal(word, '"'));
+    const unsigned others = byte_bits(bytes_control_or_non_ascii(word));
+    if ((backslashes | carry) == 0) {
+      if (const unsigned stops = quotes | others) return p + first_flagged_bit(stops);
+      continue;
+    }
+    const unsigned escapes = escaped_bytes(backslashes, carry);
+    const unsigned stops = ((quotes | others) & ~escapes) | (escapes & ~(quotes | backslashes));
+    if (stops == 0) {
+      escaped = true;
+      continue;
+    }
+    const unsigned i = first_flagged_bit(stops);
+    if ((backslashes & ((1u << i) - 1)) != 0) escaped = true;
+    return p + i - ((escapes >> i) & 1);  // an escape's backslash may end the word before
+  }
+  return p - carry;
+}
+
 // A string's contents from `p` (just past the opening quote, or a resume point) through the
 // closing quote. Sets `escaped` when it meets a backslash escape.
 inline scan_result scan_string(const char* data, std::size_t size, std::size_t p,
                                bool& escaped) noexcept {
   const char* const end = data + size;
   for (;;) {
+    p = skip_plain_string(data, size, p, escaped);
     const char* stop = find_string_stopper(data + p, end);
     p = static_cast<std::size_t>(stop - data);
     if (stop == end) return {scan_status::truncated, p};
