@@ -2,8 +2,8 @@
 // is valid JSON, which is what makes skipping a value a scan for its end rather than a parse.
 #include <lambda/json.hpp>
 
-
 #include "json/pointer.hpp"
+#include "json/string_blocks.hpp"
 #include "json/swar.hpp"
 #include "json/unescape.hpp"
 
@@ -18,16 +18,15 @@ const char* skip_whitespace(const char* p, const char* end) noexcept {
 }
 
 // Past the closing quote of the string whose opening quote is at p. In valid JSON the string
-// ends at the first quote not escaped, so a word at a time only quotes and backslashes matter,
-// and backslash runs are followed across words rather than stopped at.
+// ends at the first quote not escaped, so a block at a time only quotes and backslashes matter,
+// and backslash runs are followed across blocks rather than stopped at.
 const char* skip_string(const char* p, const char* end) noexcept {
   ++p;
-  unsigned carry = 0;  // the word at p starts with an escaped byte
-  for (; end - p >= 8; p += 8) {
-    const std::uint64_t word = detail::load8(p);
-    const unsigned backslashes = detail::byte_bits(detail::bytes_equal(word, '\\'));
-    unsigned quotes = detail::byte_bits(detail::bytes_equal(word, '"'));
-    if ((backslashes | carry) != 0) quotes &= ~detail::escaped_bytes(backslashes, carry);
+  std::uint32_t carry = 0;  // the block at p starts with an escaped byte
+  for (; end - p >= detail::block_size; p += detail::block_size) {
+    const detail::block_bits b = detail::string_block(p, false);
+    std::uint32_t quotes = b.quotes;
+    if ((b.backslashes | carry) != 0) quotes &= ~detail::escaped_bytes(b.backslashes, carry);
     if (quotes != 0) return p + detail::first_flagged_bit(quotes) + 1;
   }
   for (bool escaped = carry != 0;; ++p) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <system_error>
 
+#include "json/string_blocks.hpp"
 #include "json/swar.hpp"
 #include "json/utf8.hpp"
 
@@ -73,31 +74,28 @@ inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p
   return low;
 }
 
-// The string scan's fast path, a word at a time from `p` (not an escaped byte): past printable
-// ASCII and the escapes \" and \\, however they fall across words, up to the first byte the
+// The string scan's fast path, a block at a time from `p` (not an escaped byte): past printable
+// ASCII and the escapes \" and \\, however they fall across blocks, up to the first byte the
 // slow path must judge: a quote that is not escaped, a control or non-ASCII byte, the backslash
 // of any other escape, or the last few bytes of the input.
 inline std::size_t skip_plain_string(const char* data, std::size_t size, std::size_t p,
                                      bool& escaped) noexcept {
-  unsigned carry = 0;  // the word at p starts with an escaped byte
-  for (; size - p >= 8; p += 8) {
-    const std::uint64_t word = load8(data + p);
-    const unsigned backslashes = byte_bits(bytes_equal(word, '\\'));
-    const unsigned quotes = byte_bits(bytes_equal(word, '"'));
-    const unsigned others = byte_bits(bytes_control_or_non_ascii(word));
-    if ((backslashes | carry) == 0) {
-      if (const unsigned stops = quotes | others) return p + first_flagged_bit(stops);
+  std::uint32_t carry = 0;  // the block at p starts with an escaped byte
+  for (; size - p >= block_size; p += block_size) {
+    const block_bits b = string_block(data + p, true);
+    if ((b.backslashes | carry) == 0) {
+      if (const std::uint32_t stops = b.quotes | b.others) return p + first_flagged_bit(stops);
       continue;
     }
-    const unsigned escapes = escaped_bytes(backslashes, carry);
-    const unsigned stops = ((quotes | others) & ~escapes) | (escapes & ~(quotes | backslashes));
+    const std::uint32_t escapes = escaped_bytes(b.backslashes, carry);
+    const std::uint32_t stops = ((b.quotes | b.others) & ~escapes) | (escapes & ~(b.quotes | b.backslashes));
     if (stops == 0) {
       escaped = true;
       continue;
     }
     const unsigned i = first_flagged_bit(stops);
-    if ((backslashes & ((1u << i) - 1)) != 0) escaped = true;
-    return p + i - ((escapes >> i) & 1);  // an escape's backslash may end the word before
+    if ((b.backslashes & ((1u << i) - 1)) != 0) escaped = true;
+    return p + i - ((escapes >> i) & 1);  // an escape's backslash may end the block before
   }
   return p - carry;
 }

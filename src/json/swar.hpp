@@ -36,7 +36,7 @@ inline unsigned first_flagged(std::uint64_t mask) noexcept {
 }
 
 // Index of the lowest set bit of a non-zero byte_bits() mask.
-inline unsigned first_flagged_bit(unsigned bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
+inline unsigned first_flagged_bit(std::uint32_t bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
 
 inline bool is_string_stopper(unsigned char c) noexcept {
   return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
@@ -66,21 +66,6 @@ inline std::uint64_t bytes_control_or_non_ascii(std::uint64_t word) noexcept {
 // high bit of byte i to bit 56 + i, and no two partial products meet or carry.
 inline unsigned byte_bits(std::uint64_t mask) noexcept {
   return static_cast<unsigned>(((mask >> 7) * 0x0102040810204080) >> 56);
-}
-
-// The bytes of a word that an escape's backslash escapes, from its backslashes (byte_bits) and
-// `carry`, set when the word before ended in a backslash that escapes this word's first byte;
-// updates `carry` for the next word. A run of backslashes escapes the byte after it when the
-// run is odd: adding each run's start to the run carries past its end only for runs that start
-// on an odd bit, and flipping the even bits then marks what follows odd runs (simdjson's trick).
-inline unsigned escaped_bytes(unsigned backslashes, unsigned& carry) noexcept {
-  constexpr unsigned even = 0x55;
-  backslashes &= ~carry;  // escaped itself, so it starts no escape
-  const unsigned follows = (backslashes << 1) | carry;
-  const unsigned odd_starts = backslashes & ~even & ~follows;
-  const unsigned sums = odd_starts + backslashes;
-  carry = (sums >> 8) & 1;
-  return (even ^ (sums << 1)) & follows & 0xFF;
 }
 
 }  // namespace lambda::json::detail
