@@ -31,6 +31,22 @@ inline unsigned encode_utf8(char32_t code_point, char* out) noexcept {
   return 4;
 }
 
+// The character a two-byte escape stands for, from the character after its backslash; 0 when
+// that is no two-byte escape.
+inline char decoded_short_escape(char c) noexcept {
+  switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+  }
+}
+
 struct decoded_escape {
   unsigned consumed;  // bytes of text the escape took; 0: not a valid escape
   unsigned length;    // bytes written to out (at most 4, never more than consumed)
@@ -40,13 +56,9 @@ struct decoded_escape {
 // without its partner (possible only in text no tokenizer checked) becomes U+FFFD.
 inline decoded_escape decode_escape(const char* text, std::size_t size, char* out) noexcept {
   if (size < 2) return {0, 0};
-  const char* simple = "\"\\/bfnrt";
-  const char* decoded = "\"\\/\b\f\n\r\t";
-  for (unsigned i = 0; i < 8; ++i) {
-    if (text[1] == simple[i]) {
-      out[0] = decoded[i];
-      return {2, 1};
-    }
+  if (const char decoded = decoded_short_escape(text[1])) {
+    out[0] = decoded;
+    return {2, 1};
   }
   unsigned unit = 0;
   if (text[1] != 'u' || scan_hex4(text, size, 2, 0, unit).status != scan_status::complete) {
