@@ -107,6 +107,7 @@ inline scan_result scan_string(const char* data, std::size_t size, std::size_t p
   const char* const end = data + size;
   for (;;) {
     p = skip_plain_string(data, size, p, escaped);
+    if (p < size && data[p] == '"') return {scan_status::complete, p + 1};
     const char* stop = find_string_stopper(data + p, end);
     p = static_cast<std::size_t>(stop - data);
     if (stop == end) return {scan_status::truncated, p};
