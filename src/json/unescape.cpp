@@ -12,7 +12,8 @@ std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* const end = p + text.size();
   char* o = out;
   // A block at a time, copied whole: `out` has room for it, since it never runs ahead of text.
-  while (end - p >= detail::block_size) {
+  // A byte beyond the block remains, so an escape's second byte is always there to read.
+  while (end - p > detail::block_size) {
     const std::uint32_t backslashes = detail::string_block(p, false).backslashes;
     std::memcpy(o, p, detail::block_size);
     if (backslashes == 0) {
@@ -23,8 +24,7 @@ std::size_t unescape(std::string_view text, char* out) noexcept {
     const unsigned plain = detail::first_flagged_bit(backslashes);
     p += plain;
     o += plain;
-    const char decoded = end - p >= 2 ? detail::decoded_short_escape(p[1]) : 0;
-    if (decoded != 0) {
+    if (const char decoded = detail::decoded_short_escape(p[1])) {
       *o++ = decoded;
       p += 2;
       continue;

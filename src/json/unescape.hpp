@@ -34,17 +34,16 @@ inline unsigned encode_utf8(char32_t code_point, char* out) noexcept {
 // The character a two-byte escape stands for, from the character after its backslash; 0 when
 // that is no two-byte escape.
 inline char decoded_short_escape(char c) noexcept {
-  switch (c) {
-    case '"': return '"';
-    case '\\': return '\\';
-    case '/': return '/';
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    default: return 0;
-  }
+  static constexpr auto table = [] {
+    struct bytes {
+      char of[256]{};
+    } t;
+    const char* escapes = "\"\\/bfnrt";
+    const char* decoded = "\"\\/\b\f\n\r\t";
+    for (int i = 0; i < 8; ++i) t.of[static_cast<unsigned char>(escapes[i])] = decoded[i];
+    return t;
+  }();
+  return table.of[static_cast<unsigned char>(c)];
 }
 
 struct decoded_escape {
