@@ -359,8 +359,10 @@ class value {
 
   explicit operator bool() const noexcept { return !json_.empty(); }
   value_kind kind() const noexcept;    // of a value that is there
-  bool is_null() const noexcept { return json_ == "null"; }
-  std::string_view json() const noexcept { return json_; }  // its JSON text; "" when absent
+  bool is_null() const noexcept { return json_.substr(0, 4) == "null"; }
+  // Its JSON text; "" when absent. A value found by a lookup or an iteration learns where it
+  // ends only when asked, so that finding a value costs nothing beyond reaching it.
+  std::string_view json() const noexcept { return open_ ? extent() : json_; }
 
   // The member `name` (unescaped, as a C++ string) of an object: the first one of that name.
   // Absent when this is not an object or has no such member. Linear in the object's size.
@@ -395,7 +397,12 @@ class value {
   friend class element_range;
   friend class member_range;
   explicit value(std::string_view json) noexcept : json_(json) {}
+  value(const char* at, const char* bound) noexcept : json_(at, static_cast<std::size_t>(bound - at)), open_(true) {}
+  std::string_view extent() const noexcept;
+  // The value's text, or when open_ its text and whatever follows it up to a bound (the end of
+  // the document's text): its end is found by skipping it only when needed.
   std::string_view json_;
+  bool open_ = false;
 };
 
 // One member of an object: its key as written between the quotes (still escaped), and its value.
@@ -433,9 +440,10 @@ class element_range {
 
    private:
     friend class element_range;
-    iterator(const char* at, const char* end) noexcept;
-    const char* at_ = nullptr;   // the current element's first byte, or end_ when done
-    const char* end_ = nullptr;  // the closing bracket
+    iterator(const char* at, const char* bound) noexcept;
+    void read() noexcept;
+    const char* at_ = nullptr;     // the current element's first byte; null when done
+    const char* bound_ = nullptr;  // the end of the document's text
     json::value current_;
   };
 
@@ -446,7 +454,7 @@ class element_range {
  private:
   friend class value;
   explicit element_range(std::string_view array) noexcept : array_(array) {}
-  std::string_view array_;  // '[' ... ']', or empty
+  std::string_view array_;  // from '[' up to at most the end of the document's text, or empty
 };
 
 class member_range {
@@ -473,10 +481,10 @@ class member_range {
 
    private:
     friend class member_range;
-    iterator(const char* at, const char* end) noexcept;
+    iterator(const char* at, const char* bound) noexcept;
     void read() noexcept;
-    const char* at_ = nullptr;   // the current member's key quote, or end_ when done
-    const char* end_ = nullptr;  // the closing brace
+    const char* at_ = nullptr;     // the current member's key quote; null when done
+    const char* bound_ = nullptr;  // the end of the document's text
     member current_;
   };
 
@@ -487,7 +495,7 @@ class member_range {
  private:
   friend class value;
   explicit member_range(std::string_view object) noexcept : object_(object) {}
-  std::string_view object_;  // '{' ... '}', or empty
+  std::string_view object_;  // from '{' up to at most the end of the document's text, or empty
 };
 
 // A document validated once, strictly (as is_valid), then read through values without

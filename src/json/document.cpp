@@ -2,9 +2,8 @@
 // is valid JSON, which is what makes skipping a value a scan for its end rather than a parse.
 #include <lambda/json.hpp>
 
-#include <cstring>
-
 #include "json/pointer.hpp"
+#include "json/string_blocks.hpp"
 #include "json/swar.hpp"
 #include "json/unescape.hpp"
 
@@ -19,15 +18,25 @@ const char* skip_whitespace(const char* p, const char* end) noexcept {
 }
 
 // Past the closing quote of the string whose opening quote is at p. In valid JSON the string
-// ends at the first quote not escaped, that is not after an odd run of backslashes; memchr
-// finds quotes many bytes at a time.
+// ends at the first quote not escaped, so a block at a time only quotes and backslashes matter,
+// and backslash runs are followed across blocks rather than stopped at.
 const char* skip_string(const char* p, const char* end) noexcept {
-  for (const char* from = p + 1;;) {
-    const char* quote = static_cast<const char*>(std::memchr(from, '"', static_cast<std::size_t>(end - from)));
-    const char* before = quote;
-    while (before[-1] == '\\') --before;
-    if ((quote - before) % 2 == 0) return quote + 1;
-    from = quote + 1;
+  ++p;
+  std::uint32_t carry = 0;  // the block at p starts with an escaped byte
+  for (; end - p >= detail::block_size; p += detail::block_size) {
+    const detail::block_bits b = detail::string_block(p, false);
+    std::uint32_t quotes = b.quotes;
+    if ((b.backslashes | carry) != 0) quotes &= ~detail::escaped_bytes(b.backslashes, carry);
+    if (quotes != 0) return p + detail::first_flagged_bit(quotes) + 1;
+  }
+  for (bool escaped = carry != 0;; ++p) {
+    if (escaped) {
+      escaped = false;
+    } else if (*p == '\\') {
+      escaped = true;
+    } else if (*p == '"') {
+      return p + 1;
+    }
   }
 }
 
@@ -77,15 +86,12 @@ const char* skip_value(const char* p, const char* end) noexcept {
   }
 }
 
-std::string_view value_at(const char* p, const char* end) noexcept {
-  return {p, static_cast<std::size_t>(skip_value(p, end) - p)};
-}
-
 // The first byte of the container's first entry, or its closing bracket.
 const char* first_entry(std::string_view container) noexcept {
-  const char* end = container.data() + container.size() - 1;
-  return skip_whitespace(container.data() + 1, end);
+  return skip_whitespace(container.data() + 1, container.data() + container.size());
 }
+
+const char* bound_of(std::string_view container) noexcept { return container.data() + container.size(); }
 
 // From just past an entry: the next entry's first byte, or the closing bracket.
 const char* next_entry(const char* p, const char* end) noexcept {
@@ -94,18 +100,6 @@ const char* next_entry(const char* p, const char* end) noexcept {
   return p;
 }
 
-// A member starting at its key's quote: the key's text and the value's JSON text.
-struct member_text {
-  std::string_view key;
-  std::string_view value;
-};
-
-member_text read_member(const char* p, const char* end) noexcept {
-  const char* key_end = skip_string(p, end);
-  const char* colon = skip_whitespace(key_end, end);
-  const char* at = skip_whitespace(colon + 1, end);
-  return {std::string_view(p + 1, static_cast<std::size_t>(key_end - p - 2)), value_at(at, end)};
-}
 
 bool key_names(std::string_view key, std::string_view name) noexcept {
   if (key.find('\\') == std::string_view::npos) return key == name;
@@ -131,8 +125,16 @@ document::document(std::string_view text) noexcept {
       return;
     }
   }
-  const char* end = text.data() + text.size();
-  root_ = value(value_at(skip_whitespace(text.data(), end), end));
+  // Valid, so the one value is all of the text but the whitespace around it.
+  const char* first = skip_whitespace(text.data(), text.data() + text.size());
+  const char* last = text.data() + text.size();
+  while (is_whitespace(last[-1])) --last;
+  root_ = value(std::string_view(first, static_cast<std::size_t>(last - first)));
+}
+
+std::string_view value::extent() const noexcept {
+  const char* end = skip_value(json_.data(), json_.data() + json_.size());
+  return {json_.data(), static_cast<std::size_t>(end - json_.data())};
 }
 
 value_kind value::kind() const noexcept {
@@ -187,7 +189,8 @@ value value::at(std::string_view pointer) const {
 result<std::string_view> value::get_string(std::string& scratch) const {
   if (!*this) return {{}, status::missing, {}};
   if (!is_kind(json_, '"')) return {{}, status::wrong_type, {}};
-  const std::string_view text = json_.substr(1, json_.size() - 2);
+  const std::string_view quoted = json();
+  const std::string_view text = quoted.substr(1, quoted.size() - 2);
   if (text.find('\\') == std::string_view::npos) return {text, status::ok, {}};
   scratch.clear();
   append_unescaped(scratch, text);
@@ -198,26 +201,27 @@ result<std::string> value::get_string() const {
   if (!*this) return {{}, status::missing, {}};
   if (!is_kind(json_, '"')) return {{}, status::wrong_type, {}};
   result<std::string> r;
-  append_unescaped(r.value, json_.substr(1, json_.size() - 2));
+  const std::string_view quoted = json();
+  append_unescaped(r.value, quoted.substr(1, quoted.size() - 2));
   return r;
 }
 
 result<std::int64_t> value::get_int() const noexcept {
   if (!*this) return {0, status::missing, {}};
   if (kind() != value_kind::number) return {0, status::wrong_type, {}};
-  return to_int64(json_);
+  return to_int64(json());
 }
 
 result<double> value::get_double() const noexcept {
   if (!*this) return {0, status::missing, {}};
   if (kind() != value_kind::number) return {0, status::wrong_type, {}};
-  return to_double(json_);
+  return to_double(json());
 }
 
 result<bool> value::get_bool() const noexcept {
   if (!*this) return {false, status::missing, {}};
-  if (json_ == "true") return {true, status::ok, {}};
-  if (json_ == "false") return {false, status::ok, {}};
+  if (json() == "true") return {true, status::ok, {}};
+  if (json() == "false") return {false, status::ok, {}};
   return {false, status::wrong_type, {}};
 }
 
@@ -247,53 +251,58 @@ std::string member::key() const {
   return out;
 }
 
-element_range::iterator::iterator(const char* at, const char* end) noexcept : at_(at), end_(end) {
-  if (at_ != end_) current_ = value(value_at(at_, end_));
+element_range::iterator::iterator(const char* at, const char* bound) noexcept : at_(at), bound_(bound) { read(); }
+
+void element_range::iterator::read() noexcept {
+  if (*at_ == ']') {
+    at_ = nullptr;
+    current_ = {};
+    return;
+  }
+  current_ = value(at_, bound_);
 }
 
 element_range::iterator& element_range::iterator::operator++() noexcept {
-  at_ = next_entry(current_.json().data() + current_.json().size(), end_);
-  current_ = at_ != end_ ? value(value_at(at_, end_)) : value();
+  const std::string_view done = current_.json();
+  at_ = next_entry(done.data() + done.size(), bound_);
+  read();
   return *this;
 }
 
 element_range::iterator element_range::begin() const noexcept {
   if (array_.empty()) return {};
-  return {first_entry(array_), array_.data() + array_.size() - 1};
+  return {first_entry(array_), bound_of(array_)};
 }
 
-element_range::iterator element_range::end() const noexcept {
-  if (array_.empty()) return {};
-  const char* close = array_.data() + array_.size() - 1;
-  return {close, close};
-}
+element_range::iterator element_range::end() const noexcept { return {}; }
 
-member_range::iterator::iterator(const char* at, const char* end) noexcept : at_(at), end_(end) { read(); }
+member_range::iterator::iterator(const char* at, const char* bound) noexcept : at_(at), bound_(bound) { read(); }
 
 member_range::iterator& member_range::iterator::operator++() noexcept {
-  at_ = next_entry(current_.value.json().data() + current_.value.json().size(), end_);
+  const std::string_view done = current_.value.json();
+  at_ = next_entry(done.data() + done.size(), bound_);
   read();
   return *this;
 }
 
+// A member from its key's quote: the key's text, and its value, whose end is found later.
 void member_range::iterator::read() noexcept {
-  if (at_ == end_) {
+  if (*at_ == '}') {
+    at_ = nullptr;
     current_ = {};
     return;
   }
-  const member_text text = read_member(at_, end_);
-  current_ = {text.key, value(text.value)};
+  const char* key_end = skip_string(at_, bound_);
+  const char* colon = skip_whitespace(key_end, bound_);
+  const char* at = skip_whitespace(colon + 1, bound_);
+  current_ = {std::string_view(at_ + 1, static_cast<std::size_t>(key_end - at_ - 2)), value(at, bound_)};
 }
 
 member_range::iterator member_range::begin() const noexcept {
   if (object_.empty()) return {};
-  return {first_entry(object_), object_.data() + object_.size() - 1};
+  return {first_entry(object_), bound_of(object_)};
 }
 
-member_range::iterator member_range::end() const noexcept {
-  if (object_.empty()) return {};
-  const char* close = object_.data() + object_.size() - 1;
-  return {close, close};
-}
+member_range::iterator member_range::end() const noexcept { return {}; }
 
 }  // namespace lambda::json

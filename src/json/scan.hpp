@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <system_error>
 
+#include "json/string_blocks.hpp"
 #include "json/swar.hpp"
 #include "json/utf8.hpp"
 
@@ -73,12 +74,40 @@ inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p
   return low;
 }
 
+// The string scan's fast path, a block at a time from `p` (not an escaped byte): past printable
+// ASCII and the escapes \" and \\, however they fall across blocks, up to the first byte the
+// slow path must judge: a quote that is not escaped, a control or non-ASCII byte, the backslash
+// of any other escape, or the last few bytes of the input.
+inline std::size_t skip_plain_string(const char* data, std::size_t size, std::size_t p,
+                                     bool& escaped) noexcept {
+  std::uint32_t carry = 0;  // the block at p starts with an escaped byte
+  for (; size - p >= block_size; p += block_size) {
+    const block_bits b = string_block(data + p, true);
+    if ((b.backslashes | carry) == 0) {
+      if (const std::uint32_t stops = b.quotes | b.others) return p + first_flagged_bit(stops);
+      continue;
+    }
+    const std::uint32_t escapes = escaped_bytes(b.backslashes, carry);
+    const std::uint32_t stops = ((b.quotes | b.others) & ~escapes) | (escapes & ~(b.quotes | b.backslashes));
+    if (stops == 0) {
+      escaped = true;
+      continue;
+    }
+    const unsigned i = first_flagged_bit(stops);
+    if ((b.backslashes & ((1u << i) - 1)) != 0) escaped = true;
+    return p + i - ((escapes >> i) & 1);  // an escape's backslash may end the block before
+  }
+  return p - carry;
+}
+
 // A string's contents from `p` (just past the opening quote, or a resume point) through the
 // closing quote. Sets `escaped` when it meets a backslash escape.
 inline scan_result scan_string(const char* data, std::size_t size, std::size_t p,
                                bool& escaped) noexcept {
   const char* const end = data + size;
   for (;;) {
+    p = skip_plain_string(data, size, p, escaped);
+    if (p < size && data[p] == '"') return {scan_status::complete, p + 1};
     const char* stop = find_string_stopper(data + p, end);
     p = static_cast<std::size_t>(stop - data);
     if (stop == end) return {scan_status::truncated, p};

@@ -35,6 +35,9 @@ inline unsigned first_flagged(std::uint64_t mask) noexcept {
   return static_cast<unsigned>(std::countr_zero(mask)) / 8;
 }
 
+// Index of the lowest set bit of a non-zero byte_bits() mask.
+inline unsigned first_flagged_bit(std::uint32_t bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
+
 inline bool is_string_stopper(unsigned char c) noexcept {
   return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
 }
@@ -46,6 +49,23 @@ inline const char* find_string_stopper(const char* p, const char* end) noexcept 
   }
   while (p < end && !is_string_stopper(static_cast<unsigned char>(*p))) ++p;
   return p;
+}
+
+// Exact masks: the high bit of every byte that is `c`, or that is a control character (< 0x20)
+// or not ASCII. Masking off the high bits first keeps each byte's sum from carrying into the next.
+inline std::uint64_t bytes_equal(std::uint64_t word, char c) noexcept {
+  const std::uint64_t x = word ^ (ones * static_cast<unsigned char>(c));
+  return ~(((x & ~high_bits) + ~high_bits) | x) & high_bits;
+}
+
+inline std::uint64_t bytes_control_or_non_ascii(std::uint64_t word) noexcept {
+  return (word | ~((word & ~high_bits) + ones * 0x60)) & high_bits;
+}
+
+// An exact mask's flags as one bit per byte, bit i for byte i: the multiplication moves the
+// high bit of byte i to bit 56 + i, and no two partial products meet or carry.
+inline unsigned byte_bits(std::uint64_t mask) noexcept {
+  return static_cast<unsigned>(((mask >> 7) * 0x0102040810204080) >> 56);
 }
 
 }  // namespace lambda::json::detail

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "json/string_blocks.hpp"
 #include "json/unescape.hpp"
 
 namespace lambda::json {
@@ -10,6 +11,32 @@ std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* p = text.data();
   const char* const end = p + text.size();
   char* o = out;
+  // A block at a time, copied whole: `out` has room for it, since it never runs ahead of text.
+  // A byte beyond the block remains, so an escape's second byte is always there to read.
+  while (end - p > detail::block_size) {
+    const std::uint32_t backslashes = detail::string_block(p, false).backslashes;
+    std::memcpy(o, p, detail::block_size);
+    if (backslashes == 0) {
+      p += detail::block_size;
+      o += detail::block_size;
+      continue;
+    }
+    const unsigned plain = detail::first_flagged_bit(backslashes);
+    p += plain;
+    o += plain;
+    if (const char decoded = detail::decoded_short_escape(p[1])) {
+      *o++ = decoded;
+      p += 2;
+      continue;
+    }
+    const detail::decoded_escape escape = detail::decode_escape(p, static_cast<std::size_t>(end - p), o);
+    if (escape.consumed == 0) {
+      *o++ = *p++;  // not an escape: copied through
+      continue;
+    }
+    o += escape.length;
+    p += escape.consumed;
+  }
   while (p < end) {
     const auto left = static_cast<std::size_t>(end - p);
     const auto* backslash = static_cast<const char*>(std::memchr(p, '\\', left));

@@ -31,6 +31,21 @@ inline unsigned encode_utf8(char32_t code_point, char* out) noexcept {
   return 4;
 }
 
+// The character a two-byte escape stands for, from the character after its backslash; 0 when
+// that is no two-byte escape.
+inline char decoded_short_escape(char c) noexcept {
+  static constexpr auto table = [] {
+    struct bytes {
+      char of[256]{};
+    } t;
+    const char* escapes = "\"\\/bfnrt";
+    const char* decoded = "\"\\/\b\f\n\r\t";
+    for (int i = 0; i < 8; ++i) t.of[static_cast<unsigned char>(escapes[i])] = decoded[i];
+    return t;
+  }();
+  return table.of[static_cast<unsigned char>(c)];
+}
+
 struct decoded_escape {
   unsigned consumed;  // bytes of text the escape took; 0: not a valid escape
   unsigned length;    // bytes written to out (at most 4, never more than consumed)
@@ -40,13 +55,9 @@ struct decoded_escape {
 // without its partner (possible only in text no tokenizer checked) becomes U+FFFD.
 inline decoded_escape decode_escape(const char* text, std::size_t size, char* out) noexcept {
   if (size < 2) return {0, 0};
-  const char* simple = "\"\\/bfnrt";
-  const char* decoded = "\"\\/\b\f\n\r\t";
-  for (unsigned i = 0; i < 8; ++i) {
-    if (text[1] == simple[i]) {
-      out[0] = decoded[i];
-      return {2, 1};
-    }
+  if (const char decoded = decoded_short_escape(text[1])) {
+    out[0] = decoded;
+    return {2, 1};
   }
   unsigned unit = 0;
   if (text[1] != 'u' || scan_hex4(text, size, 2, 0, unit).status != scan_status::complete) {
