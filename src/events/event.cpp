@@ -35,7 +35,7 @@ char* scratch::reserve(std::size_t size) {
   // ceiling gets a block of its own size.
   const std::size_t block = std::max(size, next_block_);
   next_block_ = std::min(next_block_ * 2, largest_block);
-  blocks_.push_back(std::make_unique<char[]>(block));
+  blocks_.push_back(std::make_unique_for_overwrite<char[]>(block));  // written before it is read
   next_ = blocks_.back().get();
   left_ = block;
   return next_;
