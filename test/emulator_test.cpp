@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include <lambda/json.hpp>
 
 #include "../tools/emulator/child_process.hpp"
+#include "../tools/emulator/symbolise.hpp"
 #include "support/raw_http_client.hpp"
 
 namespace lambda::emulator {
@@ -214,6 +216,65 @@ TEST(Emulator, ABootstrapThatCrashesFailsItsInvocationWithExitError) {
   EXPECT_EQ(text_field(result.lines[1], "/status"), "not_run");
   EXPECT_EQ(text_field(result.lines[1], "/errorType"), "Runtime.ExitError");
   EXPECT_NE(result.err.find("bootstrap: killed by signal 11 (SIGSEGV)"), std::string::npos) << result.err;
+}
+
+TEST(Emulator, RelayedOutputArrivesInOrderAndInFullBeforeTheExitIsTold) {
+  std::mutex mutex;
+  std::string relayed;
+  std::string relayed_at_exit;
+  {
+    child_process child({.argv = {"/bin/sh", "-c", "echo one; echo two >&2; printf 'no newline'"},
+                         .env = environment(),
+                         .output = child_output::relay,
+                         .on_exit = [&](const exit_status&) {
+                           std::lock_guard lock(mutex);
+                           relayed_at_exit = relayed;
+                         },
+                         .on_output = [&](std::string_view piece) {
+                           std::lock_guard lock(mutex);
+                           relayed += piece;
+                         }});
+    ASSERT_TRUE(child.wait_exit(wait));
+  }
+  EXPECT_EQ(relayed, "one\ntwo\nno newline");
+  EXPECT_EQ(relayed_at_exit, relayed);
+}
+
+TEST(Emulator, ACrashRecordIsParsedInTextAndJsonFormats) {
+  const std::string members =
+      R"({"signal":"SIGSEGV","address":"0x0","inFlight":[],"buildId":"5d99ab","loadBase":"0x1000",)"
+      R"("backtrace":["0x41ab44","0x43eb70"]})";
+  const std::string text = "2026-11-30T13:00:00.000Z\tid\tFATAL\tthe handler crashed: SIGSEGV\t" + members;
+  for (const std::string& line : {text, R"({"level":"FATAL",)" + members.substr(1)}) {
+    auto record = parse_crash_record(line);
+    ASSERT_TRUE(record) << line;
+    EXPECT_EQ(record->build_id, "5d99ab");
+    EXPECT_EQ(record->load_base, 0x1000u);
+    EXPECT_EQ(record->backtrace, (std::vector<std::uint64_t>{0x41ab44, 0x43eb70}));
+  }
+  EXPECT_FALSE(parse_crash_record("an ordinary line"));
+  EXPECT_FALSE(parse_crash_record(R"({"backtrace":["0x1"]})"));  // no buildId nor loadBase
+}
+
+TEST(Emulator, AnUnstrippedBootstrapsCrashIsSymbolisedAfterItsRecord) {
+  temp_file file("{\"crash\":true}\n");
+  auto result = run({"--events", file.path(), "--", echo},
+                    {"ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=0"});
+  ASSERT_EQ(result.lines.size(), 1u) << result.err;
+  EXPECT_EQ(text_field(result.lines[0], "/errorType"), "Runtime.SegmentationFault") << result.lines[0];
+  const std::vector<std::string> err = split_lines(result.err);
+  std::size_t record = 0;
+  while (record < err.size() && err[record].find("\"backtrace\":[") == std::string::npos) ++record;
+  ASSERT_LT(record + 1, err.size()) << result.err;
+  // Right after the record, which is passed through unchanged.
+  EXPECT_NE(err[record].find("\tFATAL\tthe handler crashed: SIGSEGV"), std::string::npos) << result.err;
+  EXPECT_EQ(err[record + 1].rfind("lambda-emulator: backtrace of the crash in ", 0), 0u) << result.err;
+  bool names_echo = false;
+  for (std::size_t i = record + 2; i < err.size() && err[i].starts_with("  #"); ++i) {
+    names_echo = names_echo || (err[i].find("echo") != std::string::npos &&
+                                err[i].find("examples/echo/main.cpp:") != std::string::npos);
+  }
+  EXPECT_TRUE(names_echo) << result.err;
 }
 
 TEST(Emulator, InitErrorsAreReportedAsInitFailures) {

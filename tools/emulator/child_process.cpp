@@ -94,6 +94,11 @@ child_process::child_process(child_options options) : options_(std::move(options
     err = make_pipe();
     posix_spawn_file_actions_adddup2(&setup.actions, out.write.get(), 1);
     posix_spawn_file_actions_adddup2(&setup.actions, err.write.get(), 2);
+  } else if (options_.output == child_output::relay) {
+    if (!options_.on_output) throw std::invalid_argument("child_output::relay needs on_output");
+    out = make_pipe();
+    posix_spawn_file_actions_adddup2(&setup.actions, out.write.get(), 1);
+    posix_spawn_file_actions_adddup2(&setup.actions, out.write.get(), 2);
   } else {
     posix_spawn_file_actions_adddup2(&setup.actions, 2, 1);
   }
@@ -134,10 +139,31 @@ bool child_process::read_pipe(unique_fd& pipe, std::string& into) {
     pipe.reset();
     return false;
   }
+  if (options_.output == child_output::relay) {
+    options_.on_output({buffer, static_cast<std::size_t>(n)});
+    return true;
+  }
   std::lock_guard lock(mutex_);
   into.append(buffer, static_cast<std::size_t>(n));
   changed_.notify_all();
   return true;
+}
+
+void child_process::read_what_is_ready() {
+  // Bounded: a descendant that keeps the pipe open may keep writing.
+  for (int reads = 0; reads < 256; ++reads) {
+    bool read_any = false;
+    unique_fd* pipes[2] = {&stdout_, &stderr_};
+    for (unique_fd* pipe : pipes) {
+      if (!*pipe) continue;
+      pollfd ready{pipe->get(), POLLIN, 0};
+      if (::poll(&ready, 1, 0) == 1 && ready.revents != 0) {
+        read_pipe(*pipe, pipe == &stdout_ ? out_text_ : err_text_);
+        read_any = true;
+      }
+    }
+    if (!read_any) return;
+  }
 }
 
 void child_process::drain_and_reap() {
@@ -162,6 +188,8 @@ void child_process::drain_and_reap() {
       } else if (fds[i].fd == stop_.get()) {
         stopping = true;
       } else {
+        // All the child wrote is in the pipes now: read it before telling anyone it exited.
+        read_what_is_ready();
         int wait_status = 0;
         rusage usage{};
         if (::wait4(pid_, &wait_status, 0, &usage) != pid_) continue;
@@ -176,6 +204,7 @@ void child_process::drain_and_reap() {
       }
     }
   }
+  read_what_is_ready();
 }
 
 std::optional<exit_status> child_process::wait_exit(std::chrono::milliseconds timeout) {

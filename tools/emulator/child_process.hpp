@@ -36,14 +36,19 @@ struct exit_status {
 enum class child_output {
   capture,    // kept in memory: stdout_text(), stderr_text()
   to_stderr,  // both go to this process's stderr, e.g. the emulator's, whose stdout is its report
+  relay,      // both, through one pipe and so in the order written, to on_output as they arrive
 };
 
 struct child_options {
   std::vector<std::string> argv{};  // argv[0] is looked up in PATH when it has no slash
   std::vector<std::string> env{};   // exactly the child's environment, "NAME=value"
   child_output output = child_output::capture;
-  // Called once on the helper thread right after the child is reaped.
+  // Called once on the helper thread right after the child is reaped, once its output written
+  // until then has been read.
   std::function<void(const exit_status&)> on_exit{};
+  // With child_output::relay: called on the helper thread with each piece of output read, in
+  // order. Pieces are split anywhere, not at line ends.
+  std::function<void(std::string_view)> on_output{};
 };
 
 class child_process {
@@ -71,6 +76,8 @@ class child_process {
  private:
   void drain_and_reap();
   bool read_pipe(unique_fd& pipe, std::string& into);
+  // Reads what the pipes hold now, without waiting for more.
+  void read_what_is_ready();
 
   child_options options_;
   pid_t pid_ = -1;

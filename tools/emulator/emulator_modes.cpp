@@ -28,6 +28,7 @@
 #include "child_process.hpp"
 #include "reports.hpp"
 #include "runtime_api_server.hpp"
+#include "symbolise.hpp"
 
 extern char** environ;
 
@@ -149,6 +150,7 @@ class emulator_session {
   std::vector<invocation> finished_;
   bool interrupted_ = false;
   std::unique_ptr<runtime_api_server> server_;
+  std::unique_ptr<crash_symboliser> symboliser_;  // the bootstrap's output goes through it
   std::unique_ptr<child_process> child_;
   int stopped_with_ = 0;  // the signal end_bootstrap() sent first, if any
 };
@@ -387,7 +389,10 @@ emulator_session::emulator_session(const cli_options& options, std::size_t wake_
   child_options child_setup;
   child_setup.argv = options.bootstrap;
   child_setup.env = lambda_environment(options, server_->address(), inherited_environment());
-  child_setup.output = child_output::to_stderr;
+  // Its output goes on to stderr, a crash record followed by its backtrace symbolised.
+  symboliser_ = std::make_unique<crash_symboliser>(options.bootstrap.front(), inherited_environment());
+  child_setup.output = child_output::relay;
+  child_setup.on_output = [this](std::string_view piece) { symboliser_->write(piece); };
   child_setup.on_exit = [this](const exit_status&) { signal_event(wake_.get()); };
   child_ = std::make_unique<child_process>(std::move(child_setup));
 }
