@@ -12,8 +12,9 @@
 namespace {
 
 // A null dereference, through volatile so the compiler may not drop it. UBSan's null check is
-// off here only so that sanitizer builds crash as ordinary ones do.
-__attribute__((no_sanitize("null"))) void crash() {
+// off here only so that sanitizer builds crash as ordinary ones do (never inlined: the
+// attribute would not follow the code into its caller).
+__attribute__((noinline, no_sanitize("null"))) void crash() {
   volatile int* nowhere = nullptr;
   *nowhere = 1;
 }
