@@ -117,12 +117,16 @@ TEST(crash_report, names_the_crashing_ric_and_every_other_invocation_in_flight) 
   fifo gate;
   std::vector<std::string> waiting;
   for (int i = 0; i < 3; ++i) {
-    waiting.push_back(server.enqueue({.payload = R"({"read_fifo":")" + gate.path() + R"("})"}));
+    waiting.push_back(server.enqueue({.payload = R"({"announce":"running-)" + std::to_string(i) + R"(","read_fifo":")" +
+                                                 gate.path() + R"("})"}));
   }
   auto function = start_function(test_function("probe"), server.address(),
                                  crash_env({"PROBE_MODE=concurrent", "AWS_LAMBDA_MAX_CONCURRENCY=4"}));
-  ASSERT_TRUE(server.wait_until([](const emulator::server_stats& s) { return s.running == 3 && s.polls_parked == 1; },
-                                patience));
+  // Each handler logs once it runs, so its invocation is in the flight table by then.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(function.wait_output(child_process::stream::out, "running-" + std::to_string(i), patience));
+  }
+  ASSERT_TRUE(server.wait_parked(1, patience));
   auto crashing = server.enqueue({.payload = R"({"crash":"null"})"});
   auto status = function.wait_exit(patience);
   ASSERT_TRUE(status);

@@ -160,6 +160,8 @@ std::string run_child_under_timeout() {
 
 lambda::response probe(std::string_view event, const lambda::context& ctx) {
   using namespace lambda::json;
+  // {"announce": text}: logged first, so a test knows the handler is running.
+  if (auto text = find_string(event, "/announce")) lambda::log::info("{}", *text);
   if (find_bool(event, "/child_signals").value_or(false)) {
     std::string out;
     writer(out).begin_object().key("child").value(spawn({"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"}).second).end_object();
