@@ -70,12 +70,12 @@ std::size_t flight_table::running(unsigned ric, char (&out)[max_id]) const noexc
   for (int tries = 0; tries < 1000; ++tries) {
     const std::uint32_t before = s.sequence.load(std::memory_order_acquire);
     if (before % 2 != 0) continue;
-    const std::size_t length = s.length.load(std::memory_order_relaxed);
+    // Acquire loads: the second look at the sequence cannot move before them.
+    const std::size_t length = s.length.load(std::memory_order_acquire);
     for (std::size_t at = 0; at < length; at += 8) {
-      const std::uint64_t word = s.id[at / 8].load(std::memory_order_relaxed);
+      const std::uint64_t word = s.id[at / 8].load(std::memory_order_acquire);
       std::memcpy(out + at, &word, length - at < 8 ? length - at : 8);
     }
-    std::atomic_thread_fence(std::memory_order_acquire);
     if (s.sequence.load(std::memory_order_relaxed) == before) return length;
   }
   return 0;
