@@ -257,6 +257,11 @@ TEST(Emulator, ACrashRecordIsParsedInTextAndJsonFormats) {
 }
 
 TEST(Emulator, AnUnstrippedBootstrapsCrashIsSymbolisedAfterItsRecord) {
+#if defined(__SANITIZE_THREAD__)
+  // GCC's ThreadSanitizer runtime maps page zero, so echo's null store does not fault there;
+  // the normal and ASan/UBSan builds run this test.
+  GTEST_SKIP() << "a null store does not fault under ThreadSanitizer";
+#endif
   temp_file file("{\"crash\":true}\n");
   auto result = run({"--events", file.path(), "--", echo},
                     {"ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=0"});
