@@ -15,7 +15,7 @@ namespace {
 // off here only so that sanitizer builds crash as ordinary ones do (never inlined: the
 // attribute would not follow the code into its caller).
 __attribute__((noinline, no_sanitize("null"))) void crash() {
-  int* volatile nowhere = nullptr;  // the pointer is volatile: the compiler cannot know it is null
+  volatile int* volatile nowhere = nullptr;  // both volatile: the compiler can neither know the pointer nor drop the store
   *nowhere = 1;
 }
 

@@ -71,7 +71,7 @@ barrier shared_barrier;
 // that sanitizer builds crash as ordinary ones do.
 __attribute__((no_sanitize("undefined"))) void crash(const std::string& how) {
   if (how == "null") {
-    int* volatile nowhere = nullptr;  // the pointer is volatile: the compiler cannot know it is null
+    volatile int* volatile nowhere = nullptr;  // both volatile: the compiler can neither know the pointer nor drop the store
     *nowhere = 1;
   } else if (how == "abort") {
     std::abort();
@@ -84,7 +84,7 @@ __attribute__((no_sanitize("undefined"))) void crash(const std::string& how) {
     (void)quotient;
   } else if (how == "thread") {
     std::thread([]() __attribute__((no_sanitize("undefined"))) {
-      int* volatile nowhere = nullptr;  // the pointer is volatile: the compiler cannot know it is null
+      volatile int* volatile nowhere = nullptr;  // both volatile: the compiler can neither know the pointer nor drop the store
       *nowhere = 1;
     }).join();
   }
