@@ -75,7 +75,8 @@ bool same_header_name(std::string_view a, std::string_view b) {
 void write_prelude_headers(json::writer& w, const std::vector<std::pair<std::string, std::string>>& headers) {
   std::string joined;
   for (std::size_t i = 0; i < headers.size(); ++i) {
-    const auto& [name, value] = headers[i];
+    const std::string& name = headers[i].first;  // not a structured binding: lambdas capture it
+    const std::string& value = headers[i].second;
     auto earlier = [&](const auto& h) { return same_header_name(h.first, name); };
     if (std::any_of(headers.begin(), headers.begin() + static_cast<std::ptrdiff_t>(i), earlier)) continue;
     joined = value;
