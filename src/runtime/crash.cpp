@@ -138,11 +138,11 @@ struct signal_description {
 
 signal_description describe(int sig) noexcept {
   switch (sig) {
-    case SIGSEGV: return {"SIGSEGV", "segmentation fault", "Runtime.SegmentationFault"};
-    case SIGBUS: return {"SIGBUS", "bus error", "Runtime.BusError"};
-    case SIGFPE: return {"SIGFPE", "arithmetic exception", "Runtime.ArithmeticError"};
-    case SIGILL: return {"SIGILL", "illegal instruction", "Runtime.IllegalInstruction"};
-    default: return {"SIGABRT", "aborted", "Runtime.Aborted"};
+    case SIGSEGV: return {signal_name(sig), "segmentation fault", "Runtime.SegmentationFault"};
+    case SIGBUS: return {signal_name(sig), "bus error", "Runtime.BusError"};
+    case SIGFPE: return {signal_name(sig), "arithmetic exception", "Runtime.ArithmeticError"};
+    case SIGILL: return {signal_name(sig), "illegal instruction", "Runtime.IllegalInstruction"};
+    default: return {signal_name(SIGABRT), "aborted", "Runtime.Aborted"};
   }
 }
 
@@ -324,6 +324,19 @@ void on_crash(int sig, siginfo_t* info, void*) {
 }
 
 }  // namespace
+
+const char* signal_name(int sig) noexcept {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    default: return nullptr;
+  }
+}
 
 crash_reports::crash_reports(flight_table& table, const http::endpoint& endpoint) {
   flights = &table;

@@ -41,6 +41,9 @@ class flight_table {
   std::size_t bytes_;
 };
 
+// "SIGSEGV" for the crash signals, SIGKILL and SIGTERM; null for others. Async-signal-safe.
+const char* signal_name(int sig) noexcept;
+
 // Reports crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) from here on: one FATAL record
 // naming the signal, the faulting address, the crashing RIC and its invocation, every other
 // invocation in flight, and a backtrace with the binary's build id; then the crashing

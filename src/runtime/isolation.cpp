@@ -18,6 +18,7 @@
 
 #include <lambda/log.hpp>
 
+#include "http/parser.hpp"
 #include "runtime/runtime_api.hpp"
 
 namespace lambda::detail {
@@ -29,11 +30,6 @@ constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto max_backoff = std::chrono::seconds(10);
 // Past the grace, workers that have not ended are killed: their own grace timer should have ended them.
 constexpr auto stop_margin = std::chrono::seconds(1);
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
 
 struct worker_slot {
   unsigned first = 1;  // its RICs: first .. first + rics - 1
@@ -67,11 +63,8 @@ struct worker_end {
 
 std::string describe_end(worker_end end) {
   if (end.killed) {
-    const int sig = end.number;
-    const char* name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGABRT ? "SIGABRT" : sig == SIGBUS ? "SIGBUS"
-                     : sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" : sig == SIGKILL ? "SIGKILL"
-                     : sig == SIGTERM ? "SIGTERM" : nullptr;
-    return "was killed by signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : std::string());
+    const char* name = signal_name(end.number);
+    return "was killed by signal " + std::to_string(end.number) + (name ? std::string(" (") + name + ")" : std::string());
   }
   return "exited with status " + std::to_string(end.number);
 }
@@ -307,8 +300,8 @@ int supervisor::run() {
 isolation_setting parse_isolation(const run_options& options) {
   isolation_setting setting{options.isolation, options.workers, {}};
   if (const char* mode = std::getenv("LAMBDA_RIC_ISOLATION"); mode && *mode) {
-    if (equal_ignoring_case(mode, "process")) setting.mode = isolation::process;
-    else if (equal_ignoring_case(mode, "threads")) setting.mode = isolation::threads;
+    if (http::iequals(mode, "process")) setting.mode = isolation::process;
+    else if (http::iequals(mode, "threads")) setting.mode = isolation::threads;
     else setting.warning = "LAMBDA_RIC_ISOLATION=\"" + std::string(mode) + "\" is neither threads nor process; ignored";
   }
   if (const char* workers = std::getenv("LAMBDA_RIC_WORKERS"); workers && *workers) {
