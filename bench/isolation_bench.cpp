@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "proc.hpp"
 #include "../tools/emulator/child_process.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 
@@ -34,6 +35,8 @@ using lambda::emulator::child_process;
 using lambda::emulator::runtime_api_server;
 using lambda::emulator::server_stats;
 using clock_type = std::chrono::steady_clock;
+using lambda::bench::cpu_ns;
+using lambda::bench::tasks_of;
 namespace fs = std::filesystem;
 
 const std::string echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/examples/echo/bootstrap";
@@ -42,16 +45,6 @@ const std::string small_event = R"({"message":"a small event of about a hundred 
 enum class isolation { threads, process };
 
 const char* name_of(isolation mode) { return mode == isolation::threads ? "threads" : "process"; }
-
-// The /proc/PID/task/TID folders of a process; none once it has gone (no exception: processes
-// of the tree may end while they are read).
-std::vector<fs::path> tasks_of(pid_t pid) {
-  std::vector<fs::path> tasks;
-  std::error_code error;
-  fs::directory_iterator it("/proc/" + std::to_string(pid) + "/task", error);
-  for (; !error && it != fs::directory_iterator(); it.increment(error)) tasks.push_back(it->path());
-  return tasks;
-}
 
 // `root` first, then every descendant, found through each thread's children file.
 std::vector<pid_t> process_tree(pid_t root) {
@@ -63,17 +56,6 @@ std::vector<pid_t> process_tree(pid_t root) {
     }
   }
   return tree;
-}
-
-// CPU time of every thread of `pid` so far, in nanoseconds (schedstat's first field).
-double cpu_ns(pid_t pid) {
-  double total = 0;
-  for (const auto& task : tasks_of(pid)) {
-    std::ifstream in(task / "schedstat");
-    double on_cpu = 0;
-    if (in >> on_cpu) total += on_cpu;
-  }
-  return total;
 }
 
 double tree_cpu_ns(pid_t root) {

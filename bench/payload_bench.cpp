@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "proc.hpp"
 #include "../tools/emulator/child_process.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 
@@ -38,22 +39,13 @@ using namespace std::chrono_literals;
 using lambda::emulator::child_process;
 using lambda::emulator::runtime_api_server;
 using clock_type = std::chrono::steady_clock;
+using lambda::bench::cpu_ns;
+using lambda::bench::status_kb;
 
 const std::string echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/examples/echo/bootstrap";
 const std::string floor_bootstrap = std::string(LAMBDA_TEST_BUILD_DIR) + "/test/functions/floor/bootstrap";
 // The event's bytes written to a response_stream: no copy (a lambda::response owns its payload).
 const std::string stream_echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/test/functions/stream_echo/bootstrap";
-
-double cpu_ns(pid_t pid) {
-  double total = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-    std::ifstream in(task.path() / "schedstat");
-    double on_cpu = 0;
-    in >> on_cpu;
-    total += on_cpu;
-  }
-  return total;
-}
 
 // Minor page faults of `pid` so far: /proc/PID/stat field 10.
 double minor_faults(pid_t pid) {
@@ -63,14 +55,6 @@ double minor_faults(pid_t pid) {
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));
   std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
   return std::stod(f[7]);
-}
-
-long status_kb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
 }
 
 double median(std::vector<double> v) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "proc.hpp"
 #include "../tools/emulator/child_process.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 
@@ -26,22 +27,12 @@ using namespace std::chrono_literals;
 using lambda::emulator::child_process;
 using lambda::emulator::runtime_api_server;
 using clock_type = std::chrono::steady_clock;
+using lambda::bench::cpu_ns;
+using lambda::bench::status_kb;
 
 const std::string echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/examples/echo/bootstrap";
 // A classic-mode (lambda::run) function whose handler makes no system call and no allocation.
 const std::string classic = std::string(LAMBDA_TEST_BUILD_DIR) + "/test/functions/counting/bootstrap";
-
-// CPU time of every thread of `pid` so far, in nanoseconds (schedstat: more precise than ticks).
-double cpu_ns(pid_t pid) {
-  double total = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-    std::ifstream in(task.path() / "schedstat");
-    double on_cpu = 0;
-    in >> on_cpu;
-    total += on_cpu;
-  }
-  return total;
-}
 
 // User and system CPU time of `pid` so far, in microseconds (/proc/PID/stat, clock ticks).
 std::pair<double, double> user_system_us(pid_t pid) {
@@ -52,14 +43,6 @@ std::pair<double, double> user_system_us(pid_t pid) {
   std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
   const double tick_us = 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
   return {std::stod(f[11]) * tick_us, std::stod(f[12]) * tick_us};  // utime, stime: fields 14 and 15
-}
-
-long status_kb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
 }
 
 // Resident KiB of the threads' stacks: the anonymous mappings exactly RLIMIT_STACK long, which

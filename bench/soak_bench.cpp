@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "proc.hpp"
 #include "../tools/emulator/child_process.hpp"
 #include "../tools/emulator/runtime_api_server.hpp"
 
@@ -31,16 +32,9 @@ using lambda::emulator::invocation;
 using lambda::emulator::invocation_state;
 using lambda::emulator::runtime_api_server;
 using clock_type = std::chrono::steady_clock;
+using lambda::bench::status_kb;
 
 const std::string echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/examples/echo/bootstrap";
-
-long status_kb(const std::string& pid, const std::string& field) {
-  std::ifstream in("/proc/" + pid + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
 
 long open_descriptors(pid_t pid) {
   long count = 0;
@@ -96,7 +90,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "soak_bench: the %u RICs did not all poll\n", rics);
     return 1;
   }
-  const std::string self = std::to_string(getpid()), child = std::to_string(process.pid());
+  const pid_t self = getpid(), child = process.pid();
   std::printf("soak_bench: %ld invocations of %zu B events, echo N=%u (%s); samples every %ld, warm-up %ld\n", total,
               payload.size(), rics, echo.c_str(), sample_every, warm_up);
   std::printf("%10s %8s %10s %6s %12s\n", "done", "seconds", "RSS KiB", "fds", "bench KiB");
