@@ -5,10 +5,12 @@
 #                             time (TESTS="json_test ..." picks some, TEST_JOBS=1 runs one at a time)
 #   make bench                build and run the benchmarks
 #   make run                  run examples/hello under the local emulator
-#   make package EXAMPLE=x    build/x.zip with a stripped bootstrap at its root
+#   make package EXAMPLE=x    build/x.zip with a stripped bootstrap at its root (reproducible)
+#   make new NAME=x DIR=path  a project of your own in DIR that builds with this library
 #
-# Variants build into their own folders: SAN=address,undefined or SAN=thread, CXX=clang++,
-# STATIC=0 (dynamic bootstraps), WERROR=1 (warnings are errors, as in CI).
+# Variants build into their own folders: ARCH=arm64 (cross-built, in build/arm64),
+# SAN=address,undefined or SAN=thread, CXX=clang++, STATIC=0 (dynamic bootstraps),
+# WERROR=1 (warnings are errors, as in CI).
 # Builds run one job per core unless -j is given (`make -j1`) or MAKEFLAGS sets it.
 
 ifeq ($(filter -j% --jobs%,$(MAKEFLAGS) $(shell printenv MAKEFLAGS)),)
@@ -16,26 +18,26 @@ MAKEFLAGS += -j$(shell nproc)
 endif
 
 SAN     ?=
-STATIC  ?= 1
 WERROR  ?=
-OPT     ?= -O2
 comma   := ,
-COMPILER := $(if $(findstring clang,$(notdir $(CXX))),clang,)
-BUILD   ?= build$(if $(SAN),/san-$(subst $(comma),-,$(SAN)))$(if $(COMPILER),/$(COMPILER))
+COMPILER = $(if $(findstring clang,$(notdir $(CXX))),clang,)
+# ARCH=arm64 cross-builds into build/arm64 (lambda.mk picks the compiler, ar and strip).
+BUILD   ?= build$(if $(LAMBDA_CROSS),/$(ARCH))$(if $(SAN),/san-$(subst $(comma),-,$(SAN)))$(if $(COMPILER),/$(COMPILER))
+
+# The compile, link and package rules users get; this Makefile adds the tests, benchmarks and
+# variants.
+include lambda.mk
+.DEFAULT_GOAL := all
 
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
-WARNINGS := -Wall -Wextra -Wpedantic $(if $(WERROR),-Werror)
-CPPFLAGS_ALL := -Iinclude -Isrc $(CPPFLAGS)
-CXXFLAGS_ALL := -std=c++20 $(OPT) -g $(WARNINGS) -ffunction-sections -fdata-sections -MMD -MP \
-                $(SANFLAGS) $(CXXFLAGS)
-LDFLAGS_ALL  := -pthread -Wl,--gc-sections $(SANFLAGS) $(LDFLAGS)
+LAMBDA_WARNINGS += $(if $(WERROR),-Werror)
+LAMBDA_FLAGS    := $(SANFLAGS)
 # Sanitizer runtimes cannot be linked statically.
-STATIC_FLAG  := $(if $(and $(filter 1,$(STATIC)),$(if $(SAN),,yes)),-static)
+ifneq ($(SAN),)
+override STATIC := 0
+endif
 
-LIB_SRCS := $(wildcard src/*/*.cpp)
-LIB      := $(BUILD)/liblambda.a
-
-EMU_SRCS := $(filter-out tools/emulator/main.cpp,$(wildcard tools/emulator/*.cpp))
+LIB      := $(LAMBDA_LIB)
 EMU_LIB  := $(BUILD)/libemulator.a
 EMULATOR := $(BUILD)/lambda-emulator
 
@@ -60,10 +62,10 @@ BENCH_BINS := $(addprefix $(BUILD)/bench/,$(BENCHES))
 HEADERS      := $(wildcard include/lambda/*.hpp)
 CXX17_CHECKS := $(patsubst include/lambda/%.hpp,$(BUILD)/cxx17/%.o,$(HEADERS))
 
-obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
+# Tests, benchmarks and tools are the library's own files: C++20, private headers in reach.
+obj = $(call lambda_lib_objs,$(addprefix $(LAMBDA_DIR)/,$(1)))
 
-.PHONY: all lib examples tools tests test check-layers bench run package clean check-gtest
-.DELETE_ON_ERROR:
+.PHONY: all lib examples tools tests test check-layers bench run package new clean check-gtest
 # Objects made by pattern rules are not intermediate files to delete: rebuilding them is slow.
 .SECONDARY:
 
@@ -73,45 +75,32 @@ lib: $(LIB)
 examples: $(BOOTSTRAPS)
 tools: $(EMULATOR)
 
-$(BUILD)/obj/%.o: %.cpp
-	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS_ALL) $(CXXFLAGS_ALL) -c $< -o $@
-
 # Tests and benchmarks find the bootstraps they run through this path.
-$(BUILD)/obj/test/%.o $(BUILD)/obj/bench/%.o: CPPFLAGS_ALL += -DLAMBDA_TEST_BUILD_DIR='"$(abspath $(BUILD))"'
+$(LAMBDA_OBJ)/test/%.o $(LAMBDA_OBJ)/bench/%.o: LAMBDA_LIB_CPPFLAGS += -DLAMBDA_TEST_BUILD_DIR='"$(abspath $(BUILD))"'
 
-$(LIB): $(call obj,$(LIB_SRCS))
+# The emulator's files but its main, for the tests and benchmarks that drive its server.
+$(EMU_LIB): $(call lambda_lib_objs,$(filter-out %/main.cpp,$(LAMBDA_EMU_SRCS)))
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(EMU_LIB): $(call obj,$(EMU_SRCS))
-	@mkdir -p $(@D)
-	rm -f $@ && $(AR) rcs $@ $^
-
-$(EMULATOR): $(call obj,tools/emulator/main.cpp) $(EMU_LIB) $(LIB)
-	$(CXX) $^ $(LDFLAGS_ALL) -o $@
-
-define bootstrap_rule
-$(1)/bootstrap: $(call obj,$(wildcard $(2)/*.cpp)) $(LIB)
-	@mkdir -p $$(@D)
-	$$(CXX) $$^ $$(LDFLAGS_ALL) $$(STATIC_FLAG) -o $$@
-endef
-$(foreach e,$(EXAMPLES),$(eval $(call bootstrap_rule,$(BUILD)/examples/$(e),examples/$(e))))
-$(foreach f,$(TEST_FUNCTIONS),$(eval $(call bootstrap_rule,$(BUILD)/test/functions/$(f),test/functions/$(f))))
+# Examples are user code (C++17, include/ only); the test functions are the library's own.
+$(foreach e,$(EXAMPLES),$(eval $(call lambda_link,$(BUILD)/examples/$(e)/bootstrap,$(call lambda_objs,$(wildcard examples/$(e)/*.cpp)))))
+$(foreach e,$(EXAMPLES),$(eval $(call lambda_zip,$(BUILD)/$(e).zip,$(BUILD)/examples/$(e)/bootstrap)))
+$(foreach f,$(TEST_FUNCTIONS),$(eval $(call lambda_link,$(BUILD)/test/functions/$(f)/bootstrap,$(call obj,$(wildcard test/functions/$(f)/*.cpp)))))
 
 check-gtest:
 	@test -f /usr/include/gtest/gtest.h || test -f /usr/local/include/gtest/gtest.h || \
 	  { echo "GoogleTest is missing: install it with 'apt-get install libgtest-dev'" >&2; exit 1; }
 
-$(BUILD)/test/%: $(BUILD)/obj/test/%.o $(call obj,$(SUPPORT_SRCS)) $(EMU_LIB) $(LIB) | check-gtest
+$(BUILD)/test/%: $(LAMBDA_OBJ)/test/%.o $(call obj,$(SUPPORT_SRCS)) $(EMU_LIB) $(LIB) | check-gtest
 	@mkdir -p $(@D)
-	$(CXX) $^ $(LDFLAGS_ALL) -lgtest -lgtest_main -o $@
+	$(CXX) $^ $(LAMBDA_LDFLAGS) $(LDFLAGS) -lgtest -lgtest_main -o $@
 
 # Public headers must compile as C++17: user code may be C++17.
 $(BUILD)/cxx17/%.o: include/lambda/%.hpp
 	@mkdir -p $(@D)
 	printf '#include <lambda/%s.hpp>\n' $* | \
-	  $(CXX) -std=c++17 $(WARNINGS) -Iinclude -x c++ -fsyntax-only - && touch $@
+	  $(CXX) -std=c++17 $(LAMBDA_WARNINGS) -Iinclude -x c++ -fsyntax-only - && touch $@
 
 tests: $(CXX17_CHECKS) $(addprefix $(BUILD)/test/,$(TESTS)) $(BOOTSTRAPS) $(TEST_BOOTSTRAPS) $(EMULATOR)
 
@@ -135,9 +124,9 @@ test: check-layers tests
 	passed=$$(ls | grep -c '\.passed$$'); failed=$$(ls | grep -c '\.failed$$'); \
 	echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EMU_LIB) $(LIB)
+$(BUILD)/bench/%: $(LAMBDA_OBJ)/bench/%.o $(EMU_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $^ $(LDFLAGS_ALL) -o $@
+	$(CXX) $^ $(LAMBDA_LDFLAGS) $(LDFLAGS) -o $@
 
 bench: $(BENCH_BINS) $(BOOTSTRAPS) $(TEST_BOOTSTRAPS) $(EMULATOR)
 	@for b in $(BENCHES); do echo "== $$b"; $(BUILD)/bench/$$b || exit 1; done
@@ -146,19 +135,17 @@ bench: $(BENCH_BINS) $(BOOTSTRAPS) $(TEST_BOOTSTRAPS) $(EMULATOR)
 .PHONY: json-validate
 json-validate: $(BUILD)/json-validate
 $(BUILD)/json-validate: $(call obj,tools/json-validate.cpp) $(LIB)
-	$(CXX) $^ $(LDFLAGS_ALL) -o $@
+	$(CXX) $^ $(LAMBDA_LDFLAGS) $(LDFLAGS) -o $@
 
 run: $(EMULATOR) $(BUILD)/examples/hello/bootstrap
 	$(EMULATOR) --concurrency 4 --events examples/hello/events.jsonl -- $(BUILD)/examples/hello/bootstrap
 
 EXAMPLE ?= hello
-package: $(BUILD)/examples/$(EXAMPLE)/bootstrap
-	@command -v zip >/dev/null || { echo "make package needs the 'zip' program: apt-get install zip" >&2; exit 1; }
-	@mkdir -p $(BUILD)/package/$(EXAMPLE)
-	strip -o $(BUILD)/package/$(EXAMPLE)/bootstrap $<
-	rm -f $(BUILD)/$(EXAMPLE).zip
-	cd $(BUILD)/package/$(EXAMPLE) && zip -q -X ../../$(EXAMPLE).zip bootstrap
-	@echo "wrote $(BUILD)/$(EXAMPLE).zip"
+package: $(BUILD)/$(EXAMPLE).zip
+
+# A project of your own, outside this tree, whose Makefile includes lambda.mk from here.
+new:
+	@tools/new/new.sh '$(NAME)' '$(DIR)'
 
 # libFuzzer targets (test/fuzz/*.cpp), built with clang into build/fuzz: `make fuzz` runs each
 # for FUZZ_SECONDS on its seeds and regression inputs, and fails on any finding (saved under
@@ -170,7 +157,7 @@ FUZZ_ALL     := $(sort $(patsubst test/fuzz/%.cpp,%,$(wildcard test/fuzz/*.cpp))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -Iinclude -Isrc -MMD -MP $(FUZZ_SAN)
-FUZZ_OBJS    := $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRCS) $(EMU_SRCS))
+FUZZ_OBJS    := $(patsubst ./%.cpp,$(FUZZ_BUILD)/obj/%.o,$(LAMBDA_LIB_SRCS) $(filter-out %/main.cpp,$(LAMBDA_EMU_SRCS)))
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
@@ -195,5 +182,4 @@ fuzz-run-%: $(FUZZ_BUILD)/%
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
