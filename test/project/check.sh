@@ -52,7 +52,8 @@ quiet "$tmp/new.log" make --no-print-directory new NAME=greeter DIR="$project"
 for f in Makefile main.cpp README.md events/requests.jsonl events/apigw-v2.json; do
   [ -f "$project/$f" ] || fail "make new wrote no $f"
 done
-grep -q '^LAMBDA_RIC ?= \.\./' "$project/Makefile" || fail "the Makefile does not find lambda-ric-cpp by a relative path: $(grep LAMBDA_RIC "$project/Makefile")"
+ric=$(sed -n 's/^LAMBDA_RIC ?= //p' "$project/Makefile")
+[ "$(cd "$project" && realpath "$ric")" = "$repo" ] || fail "the Makefile's LAMBDA_RIC is not this checkout: $ric"
 ok "make new wrote Makefile, main.cpp, README.md and events/ into a new folder"
 if make --no-print-directory new NAME=greeter DIR="$project" > "$tmp/again.log" 2>&1; then
   fail "make new wrote into a folder that was not empty"
@@ -68,7 +69,7 @@ ok "make: a static build/greeter/bootstrap; main.cpp compiled as C++17 with incl
 
 quiet "$tmp/run.log" make -C "$project" --no-print-directory run
 if grep -Eq -- '-c [^ ]*/src/[a-z]+/[a-z_]+\.cpp' "$tmp/run.log"; then fail "building the emulator compiled the library again: $(grep -- ' -c ' "$tmp/run.log")"; fi
-make -C "$project" -q all || fail "make is not done after one build: it would build again"
+make -C "$project" --no-print-directory -q all || fail "make is not done after one build: it would build again"
 check_run "make run" "$tmp/run.log" "$project/events/requests.jsonl" 4
 for answer in 'Hello, Ada!' 'Hello, Grace!' '"statusCode":404'; do
   grep -qF "$answer" "$tmp/run.log" || fail "make run: no answer with $answer: $(cat "$tmp/run.log")"
@@ -115,7 +116,7 @@ ok "greeter.zip rebuilt and packaged again (other mtime and time zone): the same
 # library: one arm64 compile of it), run under qemu with this machine's emulator.
 if [ "${SKIP_ARM64:-}" != 1 ]; then
   qemu=$(command -v qemu-aarch64-static) || fail "no qemu-aarch64-static (apt-get install qemu-user-static)"
-  quiet "$tmp/arm64.log" make -j"$jobs" ARCH=arm64 examples
+  quiet "$tmp/arm64.log" make -j"$jobs" WERROR=1 ARCH=arm64 examples
   readelf -h build/arm64/examples/echo/bootstrap | grep -q AArch64 || fail "build/arm64/examples/echo/bootstrap is not AArch64"
   is_static build/arm64/examples/echo/bootstrap || fail "build/arm64/examples/echo/bootstrap is not static"
   ok "make ARCH=arm64: static AArch64 bootstraps in build/arm64/examples"

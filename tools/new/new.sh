@@ -16,7 +16,8 @@ fi
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$dir/events"
-ric=$(realpath --relative-to="$dir" "$here")
+# Relative when the project and this checkout share their top folder (/home, /work...), else absolute.
+ric=$(realpath --relative-to="$dir" --relative-base="/$(echo "$here" | cut -d/ -f2)" "$here")
 fill() { sed -e "s|@NAME@|$name|g" -e "s|@LAMBDA_RIC@|$ric|g" "$here/tools/new/$1" > "$dir/$2"; }
 fill Makefile.in Makefile
 fill main.cpp main.cpp
