@@ -28,14 +28,18 @@ quiet() {
   shift
   "$@" > "$log" 2>&1 || { tail -n 40 "$log" >&2; fail "'$*' failed (log above, $log)"; }
 }
+# has REGEX TEXT: a line of TEXT matches (no pipe into grep -q: with pipefail, the writer's
+# SIGPIPE when grep stops early would count as a failure).
+has() { grep -Eq -- "$1" <<< "$2"; }
 # The zip's single entry is bootstrap, at its root, -rwxr-xr-x.
 check_layout() {
   local zip=$1
   [ "$(unzip -Z1 "$zip")" = bootstrap ] || fail "$zip holds $(unzip -Z1 "$zip" | tr '\n' ' ')instead of only bootstrap"
-  unzip -Z "$zip" | grep -Eq '^-rwxr-xr-x .* bootstrap$' || fail "$zip: bootstrap is not -rwxr-xr-x: $(unzip -Z "$zip")"
+  has '^-rwxr-xr-x .* bootstrap$' "$(unzip -Z "$zip")" || fail "$zip: bootstrap is not -rwxr-xr-x: $(unzip -Z "$zip")"
   ok "$zip: bootstrap at its root, -rwxr-xr-x"
 }
-is_static() { ! readelf -l "$1" | grep -q 'program interpreter'; }
+is_static() { ! has 'program interpreter' "$(readelf -l "$1")"; }
+is_aarch64() { has 'Machine: +AArch64' "$(readelf -h "$1")"; }
 # check_run NAME OUT EVENTS N: the emulator's output OUT has one ok answer per event.
 check_run() {
   local name=$1 out=$2 events=$3 n=$4 lines
@@ -63,8 +67,8 @@ ok "make new refuses a folder that is not empty: $(grep 'make new' "$tmp/again.l
 
 quiet "$tmp/build.log" make -C "$project" -j"$jobs"
 is_static "$project/build/greeter/bootstrap" || fail "build/greeter/bootstrap is not static"
-grep 'main.cpp' "$tmp/build.log" | grep -q -- '-std=c++17' || fail "main.cpp was not compiled as C++17"
-if grep 'main.cpp' "$tmp/build.log" | grep -q -- '/src\b'; then fail "main.cpp sees the library's private src/: $(grep main.cpp "$tmp/build.log")"; fi
+has '-std=c\+\+17 .*main\.cpp' "$(cat "$tmp/build.log")" || fail "main.cpp was not compiled as C++17"
+if has '/src .*main\.cpp' "$(cat "$tmp/build.log")"; then fail "main.cpp sees the library's private src/: $(grep main.cpp "$tmp/build.log")"; fi
 ok "make: a static build/greeter/bootstrap; main.cpp compiled as C++17 with include/ only"
 
 quiet "$tmp/run.log" make -C "$project" --no-print-directory run
@@ -117,7 +121,7 @@ ok "greeter.zip rebuilt and packaged again (other mtime and time zone): the same
 if [ "${SKIP_ARM64:-}" != 1 ]; then
   qemu=$(command -v qemu-aarch64-static) || fail "no qemu-aarch64-static (apt-get install qemu-user-static)"
   quiet "$tmp/arm64.log" make -j"$jobs" WERROR=1 ARCH=arm64 examples
-  readelf -h build/arm64/examples/echo/bootstrap | grep -q AArch64 || fail "build/arm64/examples/echo/bootstrap is not AArch64"
+  is_aarch64 build/arm64/examples/echo/bootstrap || fail "build/arm64/examples/echo/bootstrap is not AArch64"
   is_static build/arm64/examples/echo/bootstrap || fail "build/arm64/examples/echo/bootstrap is not static"
   ok "make ARCH=arm64: static AArch64 bootstraps in build/arm64/examples"
 
@@ -145,7 +149,7 @@ if [ "${SKIP_ARM64:-}" != 1 ]; then
   quiet "$tmp/arm64-package.log" make -C "$project" ARCH=arm64 BUILD="$arm_build" package
   check_layout "$arm_build/greeter.zip"
   unzip -p "$arm_build/greeter.zip" bootstrap > "$tmp/arm64-bootstrap"
-  readelf -h "$tmp/arm64-bootstrap" | grep -q AArch64 || fail "the arm64 zip's bootstrap is not AArch64"
+  is_aarch64 "$tmp/arm64-bootstrap" || fail "the arm64 zip's bootstrap is not AArch64"
   ok "make package ARCH=arm64: an AArch64 bootstrap of $(stat -c %s "$tmp/arm64-bootstrap") bytes"
   rm -rf "$arm_build/greeter" "$arm_build/greeter.zip" "$arm_build/obj/main.o" "$arm_build/obj/main.d"
 fi
