@@ -151,14 +151,14 @@ class emulator_session {
                      const exit_status& bootstrap, const std::string& ending);
 
  private:
+  void start_bootstrap();
+
   termination_signals signals_;
   unique_fd wake_;
   std::mutex mutex_;
   std::vector<invocation> finished_;
   bool interrupted_ = false;
   std::unique_ptr<runtime_api_server> server_;
-  void start_bootstrap();
-
   child_options child_setup_;  // all but on_output, which is each bootstrap's own
   std::unique_ptr<crash_symboliser> symboliser_;  // the bootstrap's output goes through it
   std::unique_ptr<child_process> child_;
