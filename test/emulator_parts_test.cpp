@@ -58,7 +58,13 @@ TEST(CliOptions, RejectsMistakesWithTheOptionsName) {
                                        {"--memory", "64", "--", "b"},
                                        {"--events"},
                                        {"--bogus", "--", "b"},
-                                       {"--serve", "127.0.0.1:1", "--events", "e", "--", "b"}}) {
+                                       {"--serve", "127.0.0.1:1", "--events", "e", "--", "b"},
+                                       {"--serve", "127.0.0.1:1", "--event", "e", "--", "b"},
+                                       {"--events", "e", "--event", "f", "--", "b"},
+                                       {"--env", "NO_EQUALS", "--", "b"},
+                                       {"--env", "=value", "--", "b"},
+                                       {"--env", "AWS_LAMBDA_MAX_CONCURRENCY=8", "--", "b"},
+                                       {"--env"}}) {
     EXPECT_THROW(parse(bad), std::invalid_argument) << bad.front();
   }
   try {
@@ -66,6 +72,45 @@ TEST(CliOptions, RejectsMistakesWithTheOptionsName) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "--repeat wants a whole number from 1 to 1000000, not 'many'");
   }
+  try {
+    parse({"--env", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1", "--", "b"});
+    ADD_FAILURE() << "--env AWS_LAMBDA_RUNTIME_API was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--env cannot set AWS_LAMBDA_RUNTIME_API: it is the emulator's own address");
+  }
+}
+
+TEST(CliOptions, ReadsOneEventEnvironmentEntriesAndTheHandler) {
+  auto o = parse({"--event", "e.json", "--env", "A=1", "--env", "B=", "--env", "C=x=y", "--handler",
+                  "app.handler", "--", "b"});
+  EXPECT_EQ(o.event, "e.json");
+  EXPECT_EQ(o.env, (std::vector<std::string>{"A=1", "B=", "C=x=y"}));
+  EXPECT_EQ(o.handler, "app.handler");
+}
+
+TEST(EventDocument, TakesOnePrettyPrintedDocumentWithoutTheSpaceAroundIt) {
+  const std::string pretty = "{\n  \"a\": [\n    1,\n    2\n  ],\r\n  \"b\": \"x y\"\n}";
+  std::istringstream in("\n  " + pretty + "\n\n");
+  auto read = read_event_document(in, "event.json");
+  EXPECT_TRUE(read.errors.empty());
+  ASSERT_EQ(read.events.size(), 1u);
+  EXPECT_EQ(read.events[0].line, 1u);
+  EXPECT_EQ(read.events[0].json, pretty);
+}
+
+TEST(EventDocument, NamesTheLineAndColumnOfTheFlaw) {
+  std::istringstream trailing_comma("{\n  \"a\": 1,\n  \"b\": [1, 2,]\n}\n");
+  auto read = read_event_document(trailing_comma, "event.json");
+  EXPECT_TRUE(read.events.empty());
+  ASSERT_EQ(read.errors.size(), 1u);
+  EXPECT_EQ(read.errors[0], "event.json:3:14: not a JSON document (trailing comma)") << read.errors[0];
+  std::istringstream two_documents("{\"a\":1}\n{\"b\":2}\n");
+  read = read_event_document(two_documents, "events.jsonl");
+  ASSERT_EQ(read.errors.size(), 1u);
+  EXPECT_TRUE(read.errors[0].starts_with("events.jsonl:2:1: not a JSON document (")) << read.errors[0];
+  std::istringstream blank(" \n\t\n");
+  read = read_event_document(blank, "empty.json");
+  EXPECT_EQ(read.errors, (std::vector<std::string>{"empty.json: no JSON document in it"}));
 }
 
 TEST(EventLines, KeepsValidLinesAndNamesEachBadOne) {
@@ -119,6 +164,21 @@ TEST(LambdaEnvironment, ManagedInstancesGetTheirConcurrencyAndJsonLogs) {
   EXPECT_TRUE(holds(env, "AWS_LAMBDA_LOG_LEVEL=WARN"));
   EXPECT_TRUE(holds(env, "AWS_REGION=us-east-1"));
   EXPECT_TRUE(holds(env, "LAMBDA_TASK_ROOT=."));
+}
+
+TEST(LambdaEnvironment, TheUsersEntriesWinAndTheHandlerIsItsOwn) {
+  auto o = parse({"--function-name", "greeter", "--handler", "app.handler", "--env", "AWS_REGION=eu-west-3",
+                  "--env", "GREETING=hello", "--env", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024", "--", "b"});
+  auto env = lambda_environment(o, "127.0.0.1:1", {"AWS_REGION=us-west-2", "GREETING=hi"});
+  EXPECT_TRUE(holds(env, "_HANDLER=app.handler"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_FUNCTION_NAME=greeter"));
+  EXPECT_TRUE(holds(env, "AWS_REGION=eu-west-3"));
+  EXPECT_TRUE(holds(env, "GREETING=hello"));
+  EXPECT_TRUE(holds(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024"));
+  for (std::string_view name : {"AWS_REGION=", "GREETING=", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=", "_HANDLER="}) {
+    EXPECT_EQ(std::count_if(env.begin(), env.end(), [&](const std::string& e) { return e.starts_with(name); }), 1)
+        << name;
+  }
 }
 
 invocation answered(post_kind kind, std::string body, std::string error_type = {}) {

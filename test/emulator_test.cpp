@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -19,6 +21,7 @@
 
 #include "../tools/emulator/child_process.hpp"
 #include "../tools/emulator/symbolise.hpp"
+#include "support/function_process.hpp"
 #include "support/raw_http_client.hpp"
 
 namespace lambda::emulator {
@@ -31,6 +34,7 @@ const std::string build_dir = LAMBDA_TEST_BUILD_DIR;
 const std::string emulator = build_dir + "/lambda-emulator";
 const std::string echo = build_dir + "/examples/echo/bootstrap";
 const std::string hello = build_dir + "/examples/hello/bootstrap";
+const std::string http_api = build_dir + "/examples/http-api/bootstrap";
 const std::string probe = build_dir + "/test/functions/probe/bootstrap";
 
 // A bootstrap in bash (its /dev/tcp is the HTTP client): takes one event, then dies by SIGSEGV.
@@ -296,7 +300,7 @@ TEST(Emulator, InitErrorsAreReportedAsInitFailures) {
       << result.err;
 }
 
-TEST(Emulator, MalformedEventLinesAreReportedAndNothingIsSent) {
+TEST(Emulator, MalformedEventsAreReportedAndNothingIsSent) {
   temp_file marker("");
   std::remove(marker.path().c_str());
   temp_file file("{\"ok\":1}\n{\"a\":1,}\n[1,2]\n{'single':1}\n");
@@ -307,6 +311,12 @@ TEST(Emulator, MalformedEventLinesAreReportedAndNothingIsSent) {
   EXPECT_NE(result.err.find(file.path() + ":4: not a JSON document"), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find(":3:"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("no event was sent"), std::string::npos);
+  // One pretty-printed document: its flaw is named by line and column.
+  temp_file document("{\n  \"a\": 1,\n  \"b\": [1, 2,]\n}\n");
+  auto one = run({"--event", document.path(), "--", "/bin/sh", "-c", "touch " + marker.path()});
+  EXPECT_EQ(one.status.code, 2);
+  EXPECT_NE(one.err.find(document.path() + ":3:14: not a JSON document (trailing comma)"), std::string::npos)
+      << one.err;
   EXPECT_NE(::access(marker.path().c_str(), F_OK), 0) << "the bootstrap was started";
 }
 
@@ -331,13 +341,67 @@ TEST(Emulator, BadUsageIsExplained) {
   auto public_address = run({"--serve", "0.0.0.0:9000", "--", echo});
   EXPECT_EQ(public_address.status.code, 2);
   EXPECT_NE(public_address.err.find("not a numeric loopback address"), std::string::npos) << public_address.err;
+  auto runtime_api = run({"--env", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1", "--", echo});
+  EXPECT_EQ(runtime_api.status.code, 2);
+  EXPECT_NE(runtime_api.err.find("--env cannot set AWS_LAMBDA_RUNTIME_API"), std::string::npos) << runtime_api.err;
+  auto no_value = run({"--env", "GREETING", "--", echo});
+  EXPECT_EQ(no_value.status.code, 2);
+  EXPECT_NE(no_value.err.find("--env wants NAME=value, not 'GREETING'"), std::string::npos) << no_value.err;
+}
+
+// As AWS's documentation and the console show test events: indented over many lines.
+const std::string pretty_event = R"({
+  "order": {
+    "id": "A-1001",
+    "items": [
+      {"sku": "SKU-1", "qty": 2}
+    ]
+  },
+  "note": "caf\u00e9\nau lait"
+})";
+
+TEST(Emulator, OneEventMayBePrettyPrintedAndRepeated) {
+  temp_file file("\n" + pretty_event + "\n");
+  auto result = run({"--event", file.path(), "--repeat", "2", "--", echo});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), 2u) << result.err;
+  for (const std::string& line : result.lines) {
+    EXPECT_EQ(text_field(line, "/status"), "ok") << line;
+    // The bootstrap got the document as written: echo answers it byte for byte.
+    EXPECT_EQ(text_field(line, "/responseText"), pretty_event) << line;
+  }
+}
+
+TEST(Emulator, TheSampleApiGatewayEventReachesTheHttpExample) {
+  // Found beside this file, as events_test finds the samples (the suites run from the project's root).
+  const auto sample = std::filesystem::path(__FILE__).parent_path() / ".." / "examples/events/http/apigw-v2.json";
+  auto result = run({"--event", sample.string(), "--", http_api});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), 1u) << result.err;
+  EXPECT_EQ(field(result.lines[0], "/response/statusCode"), "200") << result.lines[0];
+  auto body = json::find_string(result.lines[0], "/response/body");
+  ASSERT_TRUE(body) << result.lines[0];
+  EXPECT_EQ(text_field(*body, "/source"), "apigw_v2");
+  EXPECT_EQ(text_field(*body, "/lang"), "fr");
+}
+
+TEST(Emulator, EnvironmentEntriesAndTheHandlerReachTheBootstrap) {
+  temp_file file(R"({"getenv": ["GREETING", "EMPTY", "AWS_REGION", "_HANDLER", "AWS_LAMBDA_FUNCTION_NAME"]})");
+  auto result = run({"--env", "GREETING=hello world", "--env", "EMPTY=", "--env", "AWS_REGION=eu-west-3",
+                     "--handler", "app.handler", "--function-name", "greeter", "--event", file.path(), "--", probe},
+                    {"AWS_REGION=us-west-2"});
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  ASSERT_EQ(result.lines.size(), 1u) << result.err;
+  EXPECT_EQ(field(result.lines[0], "/response"),
+            R"({"GREETING":"hello world","EMPTY":"","AWS_REGION":"eu-west-3","_HANDLER":"app.handler",)"
+            R"("AWS_LAMBDA_FUNCTION_NAME":"greeter"})");
 }
 
 class served_emulator {
  public:
-  explicit served_emulator(std::vector<std::string> args) {
+  explicit served_emulator(std::vector<std::string> args, std::vector<std::string> env = {}) {
     args.insert(args.begin(), {emulator, "--serve", "127.0.0.1:0"});
-    child_ = std::make_unique<child_process>(child_options{.argv = args, .env = environment()});
+    child_ = std::make_unique<child_process>(child_options{.argv = args, .env = environment(std::move(env))});
     const std::string marker = "http://";
     if (!child_->wait_output(child_process::stream::err, "/invocations\n", wait)) return;
     std::string err = child_->stderr_text();
@@ -405,17 +469,121 @@ TEST(Emulator, ServeModeTimesOutAnInvocation) {
   EXPECT_EQ(text_field(answer->body, "/errorMessage"), "Task timed out after 0.10 seconds");
 }
 
-TEST(Emulator, ServeModeStopsWhenTheBootstrapDies) {
+std::optional<test::raw_answer> invoke(test::raw_http_client& client, const std::string& body) {
+  client.send(invoke_request(body));
+  return client.read_answer(wait);
+}
+
+// Stops the emulator as Ctrl-C does; returns its exit status.
+int interrupt(served_emulator& served) {
+  served.process().signal(SIGINT);
+  auto status = served.process().wait_exit(wait);
+  return status ? status->code : -1;
+}
+
+TEST(Emulator, ServeModeRestartsABootstrapThatExitedAndKeepsWhatWasQueuedForTheNewOne) {
+  test::fifo gate;
+  served_emulator served({"--", probe});
+  ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
+  test::raw_http_client first(served.address()), held(served.address()), queued(served.address()),
+      other(served.address());
+  auto before = invoke(first, R"({"pid":true})");
+  ASSERT_TRUE(before);
+  const std::string first_pid = field(before->body, "/pid");
+  ASSERT_EQ(invoke(other, R"({"no":"op"})")->status, 200);
+
+  // In flight until the gate opens, then the bootstrap exits with status 3.
+  held.send(invoke_request(R"({"announce":"holding","read_fifo":")" + gate.path() + R"(","exit":3})"));
+  ASSERT_TRUE(served.process().wait_output(child_process::stream::err, "holding", wait));
+  // Classic Lambda runs one invocation at a time: this one waits in line. The endpoint serves
+  // both connections (each accepted already) from one loop, so once `other` has its 404, the
+  // invoke sent before it on `queued` was queued too.
+  queued.send(invoke_request(R"({"pid":true})"));
+  other.send(test::post_request("/elsewhere", "{}"));
+  ASSERT_EQ(other.read_answer(wait)->status, 404);
+  gate.release(1);
+
+  auto exited = held.read_answer(wait);
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(exited->status, 200);
+  EXPECT_EQ(exited->header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(text_field(exited->body, "/errorType"), "Runtime.ExitError");
+  EXPECT_EQ(text_field(exited->body, "/errorMessage"), "Runtime exited with error: exit status 3");
+  auto after = queued.read_answer(wait);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_FALSE(after->has_header("X-Amz-Function-Error")) << after->body;
+  EXPECT_NE(field(after->body, "/pid"), first_pid) << "the same bootstrap answered";
+  EXPECT_TRUE(served.process().wait_output(child_process::stream::err,
+                                           "lambda-emulator: bootstrap: exited with status 3; starting it again\n", wait))
+      << served.process().stderr_text();
+
+  EXPECT_EQ(interrupt(served), 1);
+  EXPECT_TRUE(served.process().wait_output(child_process::stream::err, "; 1 exit while serving\n", wait))
+      << served.process().stderr_text();
+}
+
+TEST(Emulator, ServeModeRestartsABootstrapKilledByASignalAndFailsItsInvocationWithExitError) {
+  // This bootstrap takes one event, then dies by SIGSEGV without answering it.
   served_emulator served({"--", "/bin/bash", "-c", crashing_runtime});
   ASSERT_FALSE(served.address().empty());
   test::raw_http_client client(served.address());
-  client.send(invoke_request("{}"));
-  auto answer = client.read_answer(wait);
+  for (int start = 1; start <= 2; ++start) {
+    auto answer = invoke(client, "{}");
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->header("X-Amz-Function-Error"), "Unhandled");
+    EXPECT_EQ(text_field(answer->body, "/errorType"), "Runtime.ExitError");
+    EXPECT_EQ(text_field(answer->body, "/errorMessage"),
+              "Runtime exited with error: killed by signal 11 (SIGSEGV)");
+  }
+  // Each took an invocation, so each was started again at once.
+  EXPECT_TRUE(served.process().wait_output(child_process::stream::err,
+                                           "bootstrap: killed by signal 11 (SIGSEGV); starting it again\n", wait));
+  EXPECT_EQ(test::count_of(served.process().stderr_text(), "; starting it again\n"), 2u)
+      << served.process().stderr_text();
+  EXPECT_EQ(interrupt(served), 1);
+}
+
+TEST(Emulator, ServeModeRestartsTheEchoExampleAfterItsCrash) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a null store does not fault under ThreadSanitizer";
+#endif
+  served_emulator served({"--", echo}, {"ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=0"});
+  ASSERT_FALSE(served.address().empty());
+  test::raw_http_client client(served.address());
+  // The runtime's crash report answers the invocation before the process dies.
+  auto crashed = invoke(client, R"({"crash":true})");
+  ASSERT_TRUE(crashed);
+  EXPECT_EQ(crashed->header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(text_field(crashed->body, "/errorType"), "Runtime.SegmentationFault") << crashed->body;
+  EXPECT_TRUE(served.process().wait_output(child_process::stream::err,
+                                           "bootstrap: killed by signal 11 (SIGSEGV); starting it again\n", wait))
+      << served.process().stderr_text();
+  auto next = invoke(client, R"({"after":"the crash"})");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, R"({"after":"the crash"})");
+  EXPECT_EQ(interrupt(served), 1);
+}
+
+TEST(Emulator, ServeModeBacksOffFromABootstrapThatKeepsFailingItsInit) {
+  served_emulator served({"--", probe}, {"PROBE_INIT=throw"});
+  ASSERT_FALSE(served.address().empty());
+  test::raw_http_client client(served.address());
+  // Whichever start the invoke waited for, that start's init failed: so does the invoke.
+  auto answer = invoke(client, "{}");
   ASSERT_TRUE(answer);
-  EXPECT_EQ(text_field(answer->body, "/errorType"), "Runtime.ExitError");
-  auto status = served.process().wait_exit(wait);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
+  EXPECT_EQ(answer->header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(text_field(answer->body, "/errorType"), "Function.DatabaseUnreachable");
+  const std::string died = "bootstrap: exited with status 1 after an init error: Function.DatabaseUnreachable: "
+                           "cannot reach the database; starting it again";
+  for (const char* delay : {"\n", " in 0.1 s (2 times in a row before taking an invocation)\n",
+                                   " in 0.2 s (3 times in a row before taking an invocation)\n"}) {
+    EXPECT_TRUE(served.process().wait_output(child_process::stream::err, died + delay, wait))
+        << served.process().stderr_text();
+  }
+  EXPECT_EQ(interrupt(served), 1);
 }
 
 }  // namespace

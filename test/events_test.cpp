@@ -376,6 +376,17 @@ TEST(S3Event, AnS3EventDeliveredThroughSqsIsReadFromTheMessageBody) {
 
 // ---- EventBridge -------------------------------------------------------------------------------
 
+TEST(EventBridgeEvent, ReadsAScheduledEvent) {
+  const std::string bytes = sample("schedule.json");
+  events::eventbridge_event e(bytes);
+  EXPECT_EQ(e.source(), "aws.events");
+  EXPECT_EQ(e.detail_type(), "Scheduled Event");
+  std::vector<std::string_view> resources(e.resources().begin(), e.resources().end());
+  EXPECT_EQ(resources, (std::vector<std::string_view>{"arn:aws:events:us-east-1:123456789012:rule/nightly-report"}));
+  EXPECT_EQ(e.detail().kind(), json::value_kind::object);
+  EXPECT_EQ(e.detail().size(), 0u);
+}
+
 TEST(EventBridgeEvent, ReadsEveryFieldAndTheDetail) {
   const std::string bytes = sample("eventbridge.json");
   events::eventbridge_event e(bytes);

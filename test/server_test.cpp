@@ -532,6 +532,41 @@ TEST(RuntimeApiServer, FailUnfinishedFailsQueuedAndRunningInvocations) {
   EXPECT_FALSE(server.find(running));
 }
 
+TEST(RuntimeApiServer, ANewRuntimeFailsTheRunningInvocationsAndGetsTheQueuedOnes) {
+  runtime_api_server server({.max_running = 1});  // the second poll stays parked
+  std::string running = server.enqueue({.payload = "running"});
+  std::string queued = server.enqueue({.payload = "queued"});
+  raw_http_client gone(server.address());
+  gone.send(get_next_request());
+  ASSERT_EQ(gone.read_answer()->body, "running");
+  gone.send(post_request("/2018-06-01/runtime/init/error", "{}"));
+  ASSERT_EQ(gone.read_answer()->status, 202);
+  raw_http_client parked(server.address());
+  parked.send(get_next_request());
+  ASSERT_TRUE(server.wait_parked(1, wait));
+  EXPECT_EQ(server.stats().deliveries, 1u);
+
+  server.new_runtime("Runtime.ExitError", "Runtime exited with error: exit status 3");
+  auto failed = server.wait_finished(running, wait);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->state, invocation_state::failed);
+  EXPECT_EQ(failed->failure_type, "Runtime.ExitError");
+  EXPECT_EQ(failed->failure_message, "Runtime exited with error: exit status 3");
+  // The old runtime's connections are closed, its parked poll with them: the queued event
+  // waits for the new runtime.
+  EXPECT_TRUE(gone.closed_by_server(wait));
+  EXPECT_TRUE(parked.closed_by_server(wait));
+  EXPECT_EQ(server.find(queued)->state, invocation_state::queued);
+  EXPECT_TRUE(server.posts().empty());
+
+  raw_http_client fresh(server.address());
+  fresh.send(post_request("/2018-06-01/runtime/init/error", "{}"));
+  EXPECT_EQ(fresh.read_answer()->status, 202);  // its own init, its own init error
+  fresh.send(get_next_request());
+  EXPECT_EQ(fresh.read_answer()->body, "queued");
+  EXPECT_EQ(server.stats().deliveries, 2u);
+}
+
 TEST(RuntimeApiServer, EveryEnqueueReachesAParkedPollWhileOtherThreadsWakeTheLoop) {
   runtime_api_server server;
   std::atomic<bool> done{false};

@@ -2,8 +2,10 @@
 
 #include <lambda/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
@@ -31,6 +33,33 @@ std::chrono::milliseconds parse_seconds(std::string_view option, std::string_vie
   return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
 }
 
+// "NAME=value" for the bootstrap's environment. The Runtime API's address is the emulator's own,
+// and the concurrency must match the one the emulator runs at.
+std::string parse_env(std::string_view text) {
+  auto equals = text.find('=');
+  if (equals == std::string_view::npos || equals == 0) {
+    throw std::invalid_argument("--env wants NAME=value, not '" + std::string(text) + "'");
+  }
+  std::string_view name = text.substr(0, equals);
+  if (name == "AWS_LAMBDA_RUNTIME_API") {
+    throw std::invalid_argument("--env cannot set AWS_LAMBDA_RUNTIME_API: it is the emulator's own address");
+  }
+  if (name == "AWS_LAMBDA_MAX_CONCURRENCY") {
+    throw std::invalid_argument("--env cannot set AWS_LAMBDA_MAX_CONCURRENCY: use --concurrency");
+  }
+  return std::string(text);
+}
+
+// "FILE:LINE:COLUMN: not a JSON document (reason)", LINE and COLUMN (in bytes) from 1.
+std::string where_malformed(std::string_view name, std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  auto before = text.substr(0, offset);
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+  auto line_start = before.rfind('\n');
+  std::size_t column = offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  return std::string(name) + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 }  // namespace
 
 const char* const usage_text =
@@ -42,9 +71,11 @@ const char* const usage_text =
     "JSON line in input order, then stops it as Lambda does (SIGTERM when an extension\n"
     "registered, else SIGKILL) and prints a summary to stderr.\n"
     "  --events FILE         one JSON event per line; - reads stdin\n"
+    "  --event FILE          one JSON event, pretty-printed or not; - reads stdin\n"
     "  --repeat K            send the events K times (default 1)\n"
     "\n"
     "Serve mode: exposes POST /2015-03-31/functions/function/invocations, like AWS's emulator.\n"
+    "A bootstrap that exits or crashes is reported and started again.\n"
     "  --serve ADDRESS       a loopback address, e.g. 127.0.0.1:9000\n"
     "\n"
     "Both modes:\n"
@@ -55,6 +86,9 @@ const char* const usage_text =
     "  --memory MB           AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)\n"
     "  --log-format FORMAT   AWS_LAMBDA_LOG_FORMAT: Text or JSON (Managed Instances: JSON)\n"
     "  --log-level LEVEL     AWS_LAMBDA_LOG_LEVEL: TRACE, DEBUG, INFO, WARN, ERROR or FATAL\n"
+    "  --handler NAME        _HANDLER (default: the function name)\n"
+    "  --env NAME=VALUE      an environment variable for the bootstrap; repeatable; wins over\n"
+    "                        the emulator's and yours, except AWS_LAMBDA_RUNTIME_API\n"
     "  --help\n"
     "\n"
     "Exit status: 0 when every invocation succeeded, 1 when one failed or the bootstrap died,\n"
@@ -76,6 +110,7 @@ cli_options parse_cli(int argc, const char* const* argv) {
     }
     if (arg == "--help" || arg == "-h") options.help = true;
     else if (arg == "--events") options.events = value_of(arg);
+    else if (arg == "--event") options.event = value_of(arg);
     else if (arg == "--repeat") options.repeat = parse_count(arg, value_of(arg), 1, 1000000);
     else if (arg == "--concurrency") options.concurrency = parse_count(arg, value_of(arg), 1, 1600);
     else if (arg == "--timeout") options.timeout = parse_seconds(arg, value_of(arg));
@@ -84,16 +119,38 @@ cli_options parse_cli(int argc, const char* const* argv) {
     else if (arg == "--memory") options.memory_mb = parse_count(arg, value_of(arg), 128, 32768);
     else if (arg == "--log-format") options.log_format = value_of(arg);
     else if (arg == "--log-level") options.log_level = value_of(arg);
+    else if (arg == "--handler") options.handler = value_of(arg);
+    else if (arg == "--env") options.env.push_back(parse_env(value_of(arg)));
     else throw std::invalid_argument("unknown option '" + std::string(arg) + "'");
   }
   if (options.help) return options;
   if (options.bootstrap.empty()) {
     throw std::invalid_argument("name the bootstrap to run after '--', e.g. -- ./bootstrap");
   }
-  if (!options.serve.empty() && !options.events.empty()) {
-    throw std::invalid_argument("--events is for batch mode; --serve takes invocations over HTTP");
+  if (!options.serve.empty() && (!options.events.empty() || !options.event.empty())) {
+    throw std::invalid_argument("--events and --event are for batch mode; --serve takes invocations over HTTP");
+  }
+  if (!options.events.empty() && !options.event.empty()) {
+    throw std::invalid_argument("--events (JSON lines) or --event (one document): not both");
   }
   return options;
+}
+
+event_lines read_event_document(std::istream& in, std::string_view name) {
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  event_lines out;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    out.errors.push_back(std::string(name) + ": no JSON document in it");
+    return out;
+  }
+  auto whole = lambda::json::find(text, "");
+  if (!whole) {
+    out.errors.push_back(where_malformed(name, text, whole.error.offset) + ": not a JSON document (" +
+                         whole.error.reason() + ")");
+    return out;
+  }
+  out.events.push_back({1, std::string(*whole)});
+  return out;
 }
 
 event_lines read_event_lines(std::istream& in, std::string_view name) {

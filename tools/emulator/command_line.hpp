@@ -1,5 +1,5 @@
-// What the user asks of the emulator: its command line, and batch mode's input of one JSON
-// event per line.
+// What the user asks of the emulator: its command line, and batch mode's input: one JSON event
+// per line, or one JSON document (pretty-printed or not) from a file.
 #pragma once
 
 #include <chrono>
@@ -13,6 +13,7 @@ namespace lambda::emulator {
 
 struct cli_options {
   std::string events;          // a file, or "-" for stdin (batch mode)
+  std::string event;           // one JSON document, any layout: a file, or "-" for stdin
   int repeat = 1;
   int concurrency = 0;         // 0: classic Lambda, one invocation at a time
   std::chrono::milliseconds timeout{3000};
@@ -21,6 +22,8 @@ struct cli_options {
   int memory_mb = 128;
   std::string log_format;      // empty: Text, or JSON on Managed Instances
   std::string log_level;       // empty: not set
+  std::string handler;         // _HANDLER; empty: the function name
+  std::vector<std::string> env;  // "NAME=value" from --env, in order: they win over the emulator's
   std::vector<std::string> bootstrap;  // the program and its arguments, after "--"
   bool help = false;
 
@@ -42,6 +45,11 @@ struct event_lines {
   std::vector<event_line> events;
   std::vector<std::string> errors;  // "FILE:LINE: reason", one per malformed line
 };
+
+// Reads the whole input as one JSON document (strict RFC 8259), whatever its layout, and returns
+// it as one event (line 1) without the whitespace around it; or one error, "FILE:LINE:COLUMN:
+// reason", when it is not one.
+event_lines read_event_document(std::istream& in, std::string_view name);
 
 // Reads every line; blank lines are skipped, a trailing CR is dropped. Each other line must be
 // one valid JSON document (strict RFC 8259).

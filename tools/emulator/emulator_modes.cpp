@@ -41,10 +41,12 @@ bool owned_by_the_platform(std::string_view entry) {
          name == "_X_AMZN_TRACE_ID";
 }
 
+bool is_named(std::string_view entry, std::string_view name) {
+  return entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=';
+}
+
 bool has(const std::vector<std::string>& env, std::string_view name) {
-  return std::any_of(env.begin(), env.end(), [&](const std::string& entry) {
-    return entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=';
-  });
+  return std::any_of(env.begin(), env.end(), [&](const std::string& entry) { return is_named(entry, name); });
 }
 
 std::string directory_of(std::string_view path) {
@@ -124,6 +126,11 @@ class emulator_session {
   std::vector<invocation> take_finished();
   bool interrupted() const noexcept { return interrupted_; }
   std::optional<exit_status> bootstrap_exit() const { return child_->status(); }
+  // After the bootstrap exited: whether it took no invocation in its life (it died in init).
+  bool bootstrap_took_nothing() const { return server_->stats().deliveries == deliveries_at_start_; }
+  // Starts the bootstrap again, once it exited and the server was told (new_runtime). Throws
+  // std::system_error when it cannot be started; the exited one stays.
+  void restart_bootstrap() { start_bootstrap(); }
 
   // After the bootstrap exited on its own: how its unfinished invocations fail (its init error,
   // if it posted one, else Runtime.ExitError), and a sentence for the summary.
@@ -144,14 +151,18 @@ class emulator_session {
                      const exit_status& bootstrap, const std::string& ending);
 
  private:
+  void start_bootstrap();
+
   termination_signals signals_;
   unique_fd wake_;
   std::mutex mutex_;
   std::vector<invocation> finished_;
   bool interrupted_ = false;
   std::unique_ptr<runtime_api_server> server_;
+  child_options child_setup_;  // all but on_output, which is each bootstrap's own
   std::unique_ptr<crash_symboliser> symboliser_;  // the bootstrap's output goes through it
   std::unique_ptr<child_process> child_;
+  std::uint64_t deliveries_at_start_ = 0;
   int stopped_with_ = 0;  // the signal end_bootstrap() sent first, if any
 };
 
@@ -276,10 +287,6 @@ class invoke_endpoint : private http_handler {
   void finished(const invocation& done);
   // Passes a streamed answer's step on to its invoker as it arrives (the server's thread).
   void stream(const stream_step& step);
-  // From now on, invokes are answered at once with this failure instead of being queued.
-  void refuse(std::string error_type, std::string message);
-  // How many invokes were queued for the runtime so far.
-  std::size_t invoked();
   // Whether every queued invoke has had its answer written, within `timeout`.
   bool wait_answered(std::chrono::milliseconds timeout);
 
@@ -310,8 +317,6 @@ class invoke_endpoint : private http_handler {
   std::unordered_map<std::string, forwarding> forwarding_;  // by request id
   std::mutex mutex_;
   std::condition_variable answered_;
-  std::size_t invoked_ = 0;
-  std::optional<invocation> refusal_;  // a failed invocation to answer with, once refusing
   std::unordered_map<std::string, std::uint64_t> waiting_;  // request id → invoker's connection
   std::vector<invocation> ready_;
   std::unique_ptr<http_loop> loop_;
@@ -338,7 +343,7 @@ std::vector<std::string> lambda_environment(const cli_options& options, std::str
   set("AWS_LAMBDA_LOG_STREAM_NAME", "local/[$LATEST]emulator");
   set("AWS_LAMBDA_LOG_FORMAT", format);
   if (!options.log_level.empty()) set("AWS_LAMBDA_LOG_LEVEL", options.log_level);
-  set("_HANDLER", name);
+  set("_HANDLER", options.handler.empty() ? name : options.handler);
   set("LAMBDA_TASK_ROOT", directory_of(options.bootstrap.front()));
   if (options.managed_instances()) {
     set("AWS_LAMBDA_INITIALIZATION_TYPE", "lambda-managed-instances");
@@ -347,6 +352,11 @@ std::vector<std::string> lambda_environment(const cli_options& options, std::str
     set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
   }
   if (!has(env, "AWS_REGION")) set("AWS_REGION", "us-east-1");
+  for (const std::string& entry : options.env) {
+    std::string_view entry_name = std::string_view(entry).substr(0, entry.find('='));
+    std::erase_if(env, [&](const std::string& e) { return is_named(e, entry_name); });
+    env.push_back(entry);
+  }
   return env;
 }
 
@@ -386,15 +396,24 @@ emulator_session::emulator_session(const cli_options& options, std::size_t wake_
   };
   server_setup.on_stream = std::move(on_stream);
   server_ = std::make_unique<runtime_api_server>(std::move(server_setup));
-  child_options child_setup;
-  child_setup.argv = options.bootstrap;
-  child_setup.env = lambda_environment(options, server_->address(), inherited_environment());
-  // Its output goes on to stderr, a crash record followed by its backtrace symbolised.
-  symboliser_ = std::make_unique<crash_symboliser>(options.bootstrap.front(), inherited_environment());
-  child_setup.output = child_output::relay;
-  child_setup.on_output = [this](std::string_view piece) { symboliser_->write(piece); };
-  child_setup.on_exit = [this](const exit_status&) { signal_event(wake_.get()); };
-  child_ = std::make_unique<child_process>(std::move(child_setup));
+  child_setup_.argv = options.bootstrap;
+  child_setup_.env = lambda_environment(options, server_->address(), inherited_environment());
+  child_setup_.output = child_output::relay;
+  child_setup_.on_exit = [this](const exit_status&) { signal_event(wake_.get()); };
+  start_bootstrap();
+}
+
+void emulator_session::start_bootstrap() {
+  // Its output goes on to stderr, a crash record followed by its backtrace symbolised: by a
+  // symboliser of its own, since a restarted bootstrap may be a rebuilt program.
+  auto symboliser = std::make_unique<crash_symboliser>(child_setup_.argv.front(), inherited_environment());
+  child_options setup = child_setup_;
+  setup.on_output = [to = symboliser.get()](std::string_view piece) { to->write(piece); };
+  deliveries_at_start_ = server_->stats().deliveries;
+  auto child = std::make_unique<child_process>(std::move(setup));
+  // The exited one's helper thread, which writes through the old symboliser, ends here.
+  child_ = std::move(child);
+  symboliser_ = std::move(symboliser);
 }
 
 emulator_session::~emulator_session() {
@@ -493,19 +512,6 @@ void invoke_endpoint::finished(const invocation& done) {
   loop_->wake();
 }
 
-void invoke_endpoint::refuse(std::string error_type, std::string message) {
-  std::lock_guard lock(mutex_);
-  refusal_.emplace();
-  refusal_->state = invocation_state::failed;
-  refusal_->failure_type = std::move(error_type);
-  refusal_->failure_message = std::move(message);
-}
-
-std::size_t invoke_endpoint::invoked() {
-  std::lock_guard lock(mutex_);
-  return invoked_;
-}
-
 bool invoke_endpoint::wait_answered(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return answered_.wait_for(lock, timeout, [&] { return waiting_.empty(); });
@@ -522,17 +528,12 @@ void invoke_endpoint::on_request(std::uint64_t connection, const received_reques
     return loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_content_type),
                          R"({"errorMessage":"Use POST","errorType":"MethodNotAllowed"})", {});
   }
-  if (refusal_) {
-    invoker_answer refused = invoker_answer_for(*refusal_);
-    return loop_->answer(connection, 200, refused.headers, refused.body, {});
-  }
   event e;
   e.payload = request.body;
   std::string_view trace = request.header("X-Amzn-Trace-Id");
   e.trace_id = trace.empty() ? new_trace_id() : std::string(trace);
   e.invocation_id = new_uuid();
   waiting_.emplace(server_.enqueue(std::move(e)), connection);
-  ++invoked_;
 }
 
 void invoke_endpoint::stream(const stream_step& step) {
@@ -627,6 +628,52 @@ void print_stream_error(const invocation& done) {
                result.error_message.c_str());
 }
 
+// How long serve mode waits before starting a bootstrap again that died before taking any
+// invocation `in_a_row` times running: none the first time, then doubling up to 5 s, so a
+// function that cannot start is not restarted in a hot loop.
+std::chrono::milliseconds restart_delay(int in_a_row) {
+  if (in_a_row <= 1) return std::chrono::milliseconds(0);
+  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100 << std::min(in_a_row - 2, 6)),
+                                             std::chrono::seconds(5));
+}
+
+std::string seconds_text(std::chrono::milliseconds delay) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(delay.count()) / 1000);
+  return text;
+}
+
+// Serve mode, once the bootstrap exited: says why, fails its invocations as Lambda does, and
+// returns how long to wait before starting it again. Its in-flight invocations fail with
+// Runtime.ExitError (or its init error); when it died before taking any, the queued ones fail
+// too, as Lambda answers the invokes whose init failed, and `died_untried` counts one more.
+std::chrono::milliseconds answer_bootstrap_exit(emulator_session& session, int& died_untried) {
+  auto failure = session.describe_bootstrap_exit();
+  bool untried = session.bootstrap_took_nothing();
+  if (untried) session.server().fail_unfinished(failure.error_type, failure.message);
+  session.server().new_runtime(failure.error_type, failure.message);
+  died_untried = untried ? died_untried + 1 : 0;
+  auto delay = restart_delay(died_untried);
+  std::string when = delay.count() > 0 ? " in " + seconds_text(delay) : "";
+  std::string why = died_untried > 1 ? " (" + std::to_string(died_untried) + " times in a row before taking an invocation)" : "";
+  std::fprintf(stderr, "lambda-emulator: %s; starting it again%s%s\n", failure.summary.c_str(), when.c_str(), why.c_str());
+  return delay;
+}
+
+// Starts the bootstrap again; returns when to try once more if it cannot be started (e.g. while
+// it is being rebuilt), failing the invocations waiting for it as Lambda does for a missing one.
+std::optional<steady_clock::time_point> restart(emulator_session& session, int& died_untried) {
+  try {
+    session.restart_bootstrap();
+    return std::nullopt;
+  } catch (const std::system_error& e) {
+    session.server().fail_unfinished("Runtime.InvalidEntrypoint", e.what());
+    auto delay = std::max<std::chrono::milliseconds>(restart_delay(++died_untried), std::chrono::milliseconds(100));
+    std::fprintf(stderr, "lambda-emulator: %s; trying again in %s\n", e.what(), seconds_text(delay).c_str());
+    return steady_clock::now() + delay;
+  }
+}
+
 }  // namespace
 
 int run_batch(const cli_options& options, const std::vector<event_line>& events) {
@@ -715,10 +762,16 @@ int run_serve(const cli_options& options) {
   run_stats stats;
   std::size_t count = 0;
   auto started = std::chrono::steady_clock::now();
-  std::string stopped_because;
-  bool died = false;
+  std::optional<steady_clock::time_point> restart_at;  // set while the bootstrap is down
+  int deaths = 0;
+  int died_untried = 0;  // deaths in a row before taking any invocation
   for (;;) {
-    session.wait(std::chrono::milliseconds(-1));
+    auto timeout = std::chrono::milliseconds(-1);
+    if (restart_at) {
+      timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(*restart_at - steady_clock::now()),
+                         std::chrono::milliseconds(0));
+    }
+    session.wait(timeout);
     for (const invocation& done : session.take_finished()) {
       endpoint.finished(done);
       stats.add(done);
@@ -728,22 +781,21 @@ int run_serve(const cli_options& options) {
     }
     std::fflush(stdout);
     if (session.interrupted()) break;
-    if (!died && session.bootstrap_exit()) {
-      died = true;
-      auto failure = session.describe_bootstrap_exit();
-      // Refusing first: an invoke queued after the failing below would wait for ever.
-      endpoint.refuse(failure.error_type, failure.message);
-      session.server().fail_unfinished(failure.error_type, failure.message);
-      stopped_because = failure.summary;
+    if (!restart_at && session.bootstrap_exit()) {
+      ++deaths;
+      restart_at = steady_clock::now() + answer_bootstrap_exit(session, died_untried);
     }
-    if (died && count == endpoint.invoked()) break;
+    if (restart_at && steady_clock::now() >= *restart_at) restart_at = restart(session, died_untried);
   }
   endpoint.wait_answered(answer_grace);
   auto wall = std::chrono::steady_clock::now() - started;
   auto [bootstrap, bootstrap_died] = session.end_bootstrap();
-  if (!died) stopped_because = session.describe_end(bootstrap, bootstrap_died);
+  std::string stopped_because = session.describe_end(bootstrap, bootstrap_died);
+  if (deaths > 0) {
+    stopped_because += "; " + std::to_string(deaths) + (deaths == 1 ? " exit" : " exits") + " while serving";
+  }
   session.print_summary(stats, wall, bootstrap, stopped_because);
-  return died || bootstrap_died ? 1 : 0;
+  return deaths > 0 || bootstrap_died ? 1 : 0;
 }
 
 }  // namespace lambda::emulator

@@ -653,6 +653,10 @@ void http_loop::close(std::uint64_t id) {
   if (it != connections_.end()) mark_closed(*it->second);
 }
 
+void http_loop::close_all() {
+  for (auto& [id, c] : connections_) mark_closed(*c);
+}
+
 void http_loop::flush(connection& c) {
   while (c.sent < c.out.size()) {
     ssize_t n = ::send(c.fd.get(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);

@@ -205,6 +205,7 @@ class http_loop {
   void answer(std::uint64_t connection, int status, std::string_view header_lines,
               std::string_view body, const wire_faults& faults);
   void close(std::uint64_t connection);
+  void close_all();
   // An answer written as it is produced: the head (with Transfer-Encoding: chunked), then each
   // piece as one chunk, then the last chunk with `trailer_lines` (raw "Name: value\r\n" lines).
   // Wire faults do not apply. The connection reads no further request until the end.

@@ -21,13 +21,15 @@ int fail(const std::string& message) {
 }
 
 int batch(const cli_options& options) {
-  std::string name = options.events.empty() ? "-" : options.events;
+  const bool one_document = !options.event.empty();
+  std::string name = one_document ? options.event : options.events.empty() ? "-" : options.events;
   std::ifstream file;
   if (name != "-") {
     file.open(name);
-    if (!file) return fail("cannot read events from " + name);
+    if (!file) return fail("cannot read " + std::string(one_document ? "the event" : "events") + " from " + name);
   }
-  event_lines input = read_event_lines(name == "-" ? std::cin : file, name);
+  std::istream& in = name == "-" ? std::cin : file;
+  event_lines input = one_document ? read_event_document(in, name) : read_event_lines(in, name);
   for (const std::string& error : input.errors) std::fprintf(stderr, "lambda-emulator: %s\n", error.c_str());
   if (!input.errors.empty()) return fail("no event was sent");
   if (input.events.empty()) return fail("no events in " + name + ": write one JSON document per line");

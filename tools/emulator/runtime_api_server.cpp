@@ -274,6 +274,7 @@ std::optional<delivery> invocation_book::next_delivery(time_point now, std::int6
     deadlines_.emplace(e.expires, e.record.request_id);
   }
   ++running_;
+  ++delivered_;
   return delivery{.what = delivery::action::send_event, .connection = connection, .ev = &e.ev,
                   .request_id = e.record.request_id, .deadline_ms = e.record.deadline_ms};
 }
@@ -381,6 +382,18 @@ void invocation_book::fail_unfinished(std::string_view type, std::string_view me
   }
 }
 
+void invocation_book::new_runtime(std::string_view type, std::string_view message, time_point now) {
+  for (auto& [id, e] : entries_) {
+    if (e.record.state != invocation_state::running) continue;
+    e.record.failure_type = type;
+    e.record.failure_message = message;
+    finish(e, invocation_state::failed, now);
+  }
+  parked_.clear();
+  posts_.clear();
+  init_error_seen_ = false;
+}
+
 void invocation_book::fail_running(std::string_view request_id, std::string_view type,
                                    std::string message, post partial, time_point now) {
   auto it = entries_.find(request_id);
@@ -465,6 +478,7 @@ server_stats runtime_api_server::stats_locked() const {
   s.init_errors = init_errors_;
   s.requests_per_connection.insert(requests_per_connection_.begin(), requests_per_connection_.end());
   s.queued = book_.queued();
+  s.deliveries = book_.delivered();
   s.running = book_.running();
   s.finished = book_.finished();
   s.extensions_registered = extensions_.registered();
@@ -564,6 +578,19 @@ void runtime_api_server::fail_unfinished(std::string_view error_type, std::strin
   {
     std::lock_guard lock(mutex_);
     book_.fail_unfinished(error_type, message, now());
+  }
+  loop_->wake();
+}
+
+void runtime_api_server::new_runtime(std::string_view error_type, std::string_view message) {
+  {
+    std::lock_guard lock(mutex_);
+    book_.new_runtime(error_type, message, now());
+    extensions_ = {};
+    shutdown_polls_.clear();
+    streams_.clear();
+    // Whatever the old runtime left unread on them (a last poll) must not reach the new one.
+    loop_->close_all();
   }
   loop_->wake();
 }

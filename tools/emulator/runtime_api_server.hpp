@@ -164,6 +164,7 @@ struct server_stats {
   std::uint64_t init_errors = 0;
   std::map<std::uint64_t, std::uint64_t> requests_per_connection;  // by connection id
   std::uint64_t queued = 0;    // events waiting for a poll
+  std::uint64_t deliveries = 0;  // events handed to a poll so far
   std::uint64_t running = 0;
   std::uint64_t finished = 0;
   std::uint64_t extensions_registered = 0;   // registrations answered 200
@@ -245,6 +246,10 @@ class invocation_book {
   std::optional<time_point> next_deadline();
   // Fails every queued and running invocation, e.g. when the bootstrap died.
   void fail_unfinished(std::string_view type, std::string_view message, time_point now);
+  // Another runtime takes the place of one that is gone: every invocation it was running fails
+  // with `type` and `message`, its parked polls are dropped, posts() starts afresh and an init
+  // error is accepted again. Queued invocations stay for the new runtime.
+  void new_runtime(std::string_view type, std::string_view message, time_point now);
   // Fails one running invocation, recording `partial` (a stream cut short) as its answer.
   void fail_running(std::string_view request_id, std::string_view type, std::string message,
                     post partial, time_point now);
@@ -264,6 +269,7 @@ class invocation_book {
   std::size_t queued() const noexcept { return queue_.size(); }
   std::size_t running() const noexcept { return running_; }
   std::size_t finished() const noexcept { return finished_; }
+  std::uint64_t delivered() const noexcept { return delivered_; }
 
  private:
   struct entry {
@@ -291,6 +297,7 @@ class invocation_book {
   std::uint64_t post_count_ = 0;
   std::size_t running_ = 0;
   std::size_t finished_ = 0;
+  std::uint64_t delivered_ = 0;
   int fail_polls_status_ = 0;
   int drops_left_ = 0;
   bool init_error_seen_ = false;
@@ -419,6 +426,11 @@ class runtime_api_server : private http_handler {
   void release_posts();
   // Fails every queued and running invocation (e.g. the bootstrap died).
   void fail_unfinished(std::string_view error_type, std::string_view message);
+  // The runtime is gone and another will take its place (the emulator restarts a bootstrap that
+  // exited): its running invocations fail with `error_type` and `message`, its connections are
+  // closed, and the new one starts from init: its init error, extension registrations and
+  // posts() are its own. Queued invocations stay for it.
+  void new_runtime(std::string_view error_type, std::string_view message);
 
   // Extensions API. Every registration so far, in arrival order.
   std::vector<extension_registration> registrations() const;

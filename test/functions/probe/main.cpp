@@ -1,5 +1,6 @@
 // A function for the integration tests: each event says what to do, the answer says what the
-// function saw. PROBE_MODE=concurrent runs it with run_concurrent (factory form, or the shared
+// function saw ({"context":true}: its context; {"getenv":[names]}: those variables).
+// PROBE_MODE=concurrent runs it with run_concurrent (factory form, or the shared
 // form with PROBE_SHARED); PROBE_INIT=throw makes initialization fail; PROBE_GRACE_MS sets the
 // shutdown grace ("max": unbounded); PROBE_EARLY_THREAD=main or =factory starts a thread before
 // the runtime's own, as an SDK or a metrics exporter does; PROBE_USER_SIGNALS=ignore_sigint or
@@ -120,6 +121,22 @@ std::string describe(const lambda::context& ctx) {
   return out;
 }
 
+// {"getenv": ["NAME", ...]}: {"NAME": its value, or null when unset, ...}.
+std::string environment_values(std::string_view event) {
+  std::string out;
+  lambda::json::writer w(out);
+  w.begin_object();
+  for (std::size_t i = 0;; ++i) {
+    auto name = lambda::json::find_string(event, "/getenv/" + std::to_string(i));
+    if (!name) break;
+    w.key(*name);
+    if (const char* value = std::getenv(name->c_str())) w.value(value);
+    else w.null();
+  }
+  w.end_object();
+  return out;
+}
+
 // Starts a thread that lives as long as the process, as SDK clients do.
 void start_background_thread() {
   std::thread([] {
@@ -201,6 +218,7 @@ lambda::response probe(std::string_view event, const lambda::context& ctx) {
     return lambda::response::failure(*type, find_string(event, "/failure/message").value_or(""));
   }
   if (find_bool(event, "/context").value_or(false)) return lambda::response(describe(ctx));
+  if (find(event, "/getenv")) return lambda::response(environment_values(event));
   if (auto body = find_string(event, "/body")) {
     return lambda::response(*body, find_string(event, "/content_type").value_or("text/plain"));
   }
