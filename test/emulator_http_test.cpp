@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../tools/emulator/child_process.hpp"
+#include "support/bash_runtime.hpp"
 #include "support/raw_http_client.hpp"
 
 namespace lambda::emulator {
@@ -33,24 +34,7 @@ const std::string function_url = build_dir + "/examples/function-url/bootstrap";
 // A runtime in bash (its /dev/tcp is the HTTP client) that answers on the event's rawPath:
 // /error fails, /not-json answers text, /hang never answers, /stream-fail streams a Function URL
 // prelude and a chunk then fails; anything else answers with the event itself.
-const std::string routing_runtime = R"sh(
-export LC_ALL=C
-IFS=: read -r host port <<< "$AWS_LAMBDA_RUNTIME_API"
-exec 3<>"/dev/tcp/$host/$port"
-read_answer() {
-  local line length=0
-  id=
-  while IFS= read -r line <&3; do
-    line=${line%$'\r'}
-    [[ -z $line ]] && break
-    case ${line,,} in
-      lambda-runtime-aws-request-id:*) id=${line#*: } ;;
-      content-length:*) length=${line#*: } ;;
-    esac
-  done
-  body=
-  (( length > 0 )) && read -r -N "$length" body <&3
-}
+const std::string routing_runtime = lambda::test::bash_runtime_start + R"sh(
 post() {
   printf 'POST /2018-06-01/runtime/invocation/%s/%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s' \
     "$id" "$1" "${#2}" "$2" >&3

@@ -16,8 +16,8 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -265,6 +265,7 @@ class invoke_endpoint : private http_handler {
   void on_request(std::uint64_t connection, const received_request& request) override;
   void on_closed(std::uint64_t) override {}
   std::optional<time_point> on_turn(time_point now) override;
+  // Whether `request` is an invoke; when it is not, answers it with 404 or 405.
   bool is_invoke(std::uint64_t connection, const received_request& request);
   event event_for(const received_request& request) const;
   void answer(std::uint64_t connection, const invocation& done);

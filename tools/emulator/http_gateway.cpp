@@ -2,6 +2,7 @@
 
 #include <lambda/base64.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <utility>
 #include <vector>
