@@ -176,6 +176,16 @@ TEST(HttpApiAnswer, GivesAnyOtherJsonAs200ApplicationJson) {
   }
 }
 
+TEST(HttpApiAnswer, PassesOnAStreamWhoseHeadWasNeverSentAsItIs) {
+  invocation done = answered(R"({"statusCode":404})");
+  done.answer->streamed = true;
+  done.answer->content_type = "text/plain";
+  http_answer a = http_api_answer(done);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.header_lines, "Content-Type: text/plain\r\n");
+  EXPECT_EQ(a.body, R"({"statusCode":404})");
+}
+
 TEST(HttpApiAnswer, AnswersAFunctionErrorOrATimeoutWith500) {
   http_answer error = http_api_answer(answered(R"({"errorMessage":"boom","errorType":"Boom"})", post_kind::error));
   EXPECT_EQ(error.status, 500);

@@ -133,10 +133,8 @@ void write_request_context(json::writer& w, const received_request& request, std
   w.end_object();
 }
 
-constexpr std::string_view json_type = "application/json";
-
 http_answer internal_server_error(std::string problem) {
-  return {500, "Content-Type: application/json\r\n", R"({"message":"Internal Server Error"})", std::move(problem)};
+  return {500, std::string(json_content_type), R"({"message":"Internal Server Error"})", std::move(problem)};
 }
 
 // The answer of a function that returned an object with a statusCode.
@@ -151,7 +149,7 @@ http_answer structured_answer(const json::document& answer) {
   auto text = body.get_string();
   if (!text) return internal_server_error("the answer's body is not a string");
   if (!answer["isBase64Encoded"].get_bool().value_or(false)) {
-    out.body = std::move(*text);
+    out.body = std::move(text.value);
   } else if (!base64::append_decoded(out.body, *text)) {
     return internal_server_error("the answer's body is flagged isBase64Encoded but is not base64");
   }
@@ -248,17 +246,18 @@ http_answer http_api_answer(const invocation& done) {
   if (!result.ok) return internal_server_error({});
   const post& answer = *done.answer;
   if (answer.streamed) {
-    std::string type = answer.content_type.empty() ? std::string(json_type) : answer.content_type;
-    return {200, "Content-Type: " + type + "\r\n", answer.body, {}};
+    http_answer out{200, {}, answer.body, {}};
+    append_header_line(out.header_lines, "Content-Type", answer.content_type.empty() ? "application/json" : answer.content_type);
+    return out;
   }
   json::document doc(answer.body);
   if (!doc) return internal_server_error("the answer is not JSON");
   if (doc.root().kind() == json::value_kind::object && doc["statusCode"]) return structured_answer(doc);
-  return {200, "Content-Type: application/json\r\n", answer.body, {}};
+  return {200, std::string(json_content_type), answer.body, {}};
 }
 
 http_answer http_api_timeout_answer() {
-  return {503, "Content-Type: application/json\r\n", R"({"message":"Service Unavailable"})", {}};
+  return {503, std::string(json_content_type), R"({"message":"Service Unavailable"})", {}};
 }
 
 }  // namespace lambda::emulator
