@@ -48,6 +48,15 @@ TEST(CliOptions, DefaultsToClassicLambdaWithAThreeSecondTimeout) {
   EXPECT_TRUE(parse({"--help"}).help);
 }
 
+TEST(CliOptions, HttpServesOnAPortOfLoopbackOrALoopbackAddress) {
+  auto port = parse({"--http", "9000", "--", "b"});
+  EXPECT_EQ(port.serve, "127.0.0.1:9000");
+  EXPECT_TRUE(port.http_api);
+  EXPECT_EQ(parse({"--http", "[::1]:9001", "--", "b"}).serve, "[::1]:9001");
+  EXPECT_FALSE(parse({"--serve", "127.0.0.1:9000", "--", "b"}).http_api);
+  EXPECT_THROW(parse({"--http", "9000", "--events", "e", "--", "b"}), std::invalid_argument);
+}
+
 TEST(CliOptions, RejectsMistakesWithTheOptionsName) {
   for (std::vector<const char*> bad : {std::vector<const char*>{"--events", "e"},
                                        {"--repeat", "0", "--", "b"},

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../tools/emulator/child_process.hpp"
+#include "support/bash_runtime.hpp"
 #include "http/parser.hpp"
 
 namespace lambda::emulator {
@@ -37,24 +38,7 @@ const std::string emulator = std::string(LAMBDA_TEST_BUILD_DIR) + "/lambda-emula
 // how: "plain" (two chunks), "url" (a Function URL prelude split across chunks, then the page)
 // or "fail" (a chunk, then error trailers). With $GATE set it waits for a line from that FIFO
 // after the first chunk, so a test can see that chunk arrive before the stream ends.
-const std::string streaming_runtime = R"(
-export LC_ALL=C
-IFS=: read -r host port <<< "$AWS_LAMBDA_RUNTIME_API"
-exec 3<>"/dev/tcp/$host/$port"
-read_answer() {
-  local line length=0
-  id=
-  while IFS= read -r line <&3; do
-    line=${line%$'\r'}
-    [[ -z $line ]] && break
-    case ${line,,} in
-      lambda-runtime-aws-request-id:*) id=${line#*: } ;;
-      content-length:*) length=${line#*: } ;;
-    esac
-  done
-  body=
-  (( length > 0 )) && read -r -N "$length" body <&3
-}
+const std::string streaming_runtime = lambda::test::bash_runtime_start + R"(
 chunk() { printf '%x\r\n%s\r\n' "${#1}" "$1" >&3; }
 while true; do
   printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n' >&3

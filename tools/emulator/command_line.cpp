@@ -60,6 +60,12 @@ std::string where_malformed(std::string_view name, std::string_view text, std::s
   return std::string(name) + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
+// A bare port is one on 127.0.0.1; serve mode's listener checks any other address is loopback.
+std::string http_address(std::string_view text) {
+  bool port_only = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  return port_only ? "127.0.0.1:" + std::string(text) : std::string(text);
+}
+
 }  // namespace
 
 const char* const usage_text =
@@ -77,6 +83,9 @@ const char* const usage_text =
     "Serve mode: exposes POST /2015-03-31/functions/function/invocations, like AWS's emulator.\n"
     "A bootstrap that exits or crashes is reported and started again.\n"
     "  --serve ADDRESS       a loopback address, e.g. 127.0.0.1:9000\n"
+    "  --http ADDRESS        serve API Gateway HTTP API instead: each HTTP request becomes a\n"
+    "                        payload format 2.0 event, the answer an HTTP response; ADDRESS is\n"
+    "                        a loopback one or a port on 127.0.0.1, e.g. 9000\n"
     "\n"
     "Both modes:\n"
     "  --concurrency N       Lambda Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY=N, up to N\n"
@@ -115,6 +124,10 @@ cli_options parse_cli(int argc, const char* const* argv) {
     else if (arg == "--concurrency") options.concurrency = parse_count(arg, value_of(arg), 1, 1600);
     else if (arg == "--timeout") options.timeout = parse_seconds(arg, value_of(arg));
     else if (arg == "--serve") options.serve = value_of(arg);
+    else if (arg == "--http") {
+      options.serve = http_address(value_of(arg));
+      options.http_api = true;
+    }
     else if (arg == "--function-name") options.function_name = value_of(arg);
     else if (arg == "--memory") options.memory_mb = parse_count(arg, value_of(arg), 128, 32768);
     else if (arg == "--log-format") options.log_format = value_of(arg);
@@ -128,7 +141,7 @@ cli_options parse_cli(int argc, const char* const* argv) {
     throw std::invalid_argument("name the bootstrap to run after '--', e.g. -- ./bootstrap");
   }
   if (!options.serve.empty() && (!options.events.empty() || !options.event.empty())) {
-    throw std::invalid_argument("--events and --event are for batch mode; --serve takes invocations over HTTP");
+    throw std::invalid_argument("--events and --event are for batch mode; --serve and --http take invocations over HTTP");
   }
   if (!options.events.empty() && !options.event.empty()) {
     throw std::invalid_argument("--events (JSON lines) or --event (one document): not both");

@@ -18,6 +18,7 @@ struct cli_options {
   int concurrency = 0;         // 0: classic Lambda, one invocation at a time
   std::chrono::milliseconds timeout{3000};
   std::string serve;           // serve mode's address; empty: batch mode
+  bool http_api = false;       // --http: serve mode takes API Gateway HTTP API requests
   std::string function_name = "local-function";
   int memory_mb = 128;
   std::string log_format;      // empty: Text, or JSON on Managed Instances

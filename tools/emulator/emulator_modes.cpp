@@ -13,9 +13,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,6 +28,7 @@
 #include <utility>
 
 #include "child_process.hpp"
+#include "http_gateway.hpp"
 #include "reports.hpp"
 #include "runtime_api_server.hpp"
 #include "symbolise.hpp"
@@ -234,52 +237,27 @@ struct prelude_answer {
   std::string header_lines;
 };
 
-bool holds_no_line_break(std::string_view text) { return text.find_first_of("\r\n") == std::string_view::npos; }
-
-void append_header_line(std::string& out, std::string_view name, std::string_view value) {
-  // A name or value that would break the head is dropped rather than passed on.
-  if (name.empty() || !holds_no_line_break(name) || !holds_no_line_break(value)) return;
-  out.append(name).append(": ").append(value).append("\r\n");
-}
-
 // {"statusCode":200,"headers":{"content-type":"text/html"},"cookies":["a=b"]}: the status, one
 // line per header, one Set-Cookie per cookie. Anything malformed is left out.
 prelude_answer read_prelude(std::string_view prelude) {
+  json::document doc(prelude);
   prelude_answer out;
-  if (auto status = json::find_int(prelude, "/statusCode"); status && *status >= 100 && *status <= 999) {
+  if (auto status = doc["statusCode"].get_int(); status && *status >= 100 && *status <= 999) {
     out.status = static_cast<int>(*status);
   }
-  if (auto headers = json::find(prelude, "/headers")) {
-    json::tokenizer reader(*headers);
-    std::string name;
-    for (json::token t = reader.next(); t.kind != json::token_kind::end && t.kind != json::token_kind::error;
-         t = reader.next()) {
-      if (t.kind == json::token_kind::key) {
-        name.clear();
-        json::append_unescaped(name, t.text);
-      } else if (t.kind == json::token_kind::string && !name.empty()) {
-        std::string value;
-        json::append_unescaped(value, t.text);
-        append_header_line(out.header_lines, name, value);
-      }
-    }
-  }
-  for (std::size_t i = 0;; ++i) {
-    auto cookie = json::find_string(prelude, "/cookies/" + std::to_string(i));
-    if (!cookie) break;
-    append_header_line(out.header_lines, "Set-Cookie", *cookie);
-  }
+  out.header_lines = http_header_lines(doc.root());
   return out;
 }
 
-// Serve mode's front door: AWS's emulator's invoke endpoint,
-// POST /2015-03-31/functions/function/invocations, on a loopback address. Each request becomes
-// an event for the Runtime API server; its HTTP answer waits until the invocation finishes.
-// Unlike AWS's emulator, invocations that find no free runtime wait in line.
+// Serve mode's front door, on a loopback address: AWS's emulator's invoke endpoint,
+// POST /2015-03-31/functions/function/invocations, or (--http) API Gateway HTTP API, where
+// every request is one. Each request becomes an event for the Runtime API server; its HTTP
+// answer waits until the invocation finishes. Unlike AWS's emulator, invocations that find no
+// free runtime wait in line.
 class invoke_endpoint : private http_handler {
  public:
   // Throws std::invalid_argument (not a loopback address) or std::system_error (cannot listen).
-  invoke_endpoint(std::string_view address, runtime_api_server& server);
+  invoke_endpoint(std::string_view address, bool http_api, runtime_api_server& server);
   ~invoke_endpoint() override;
 
   const std::string& address() const noexcept { return loop_->address(); }
@@ -294,6 +272,13 @@ class invoke_endpoint : private http_handler {
   void on_request(std::uint64_t connection, const received_request& request) override;
   void on_closed(std::uint64_t) override {}
   std::optional<time_point> on_turn(time_point now) override;
+  // Whether `request` is an invoke; when it is not, answers it with 404 or 405.
+  bool is_invoke(std::uint64_t connection, const received_request& request);
+  event event_for(const received_request& request) const;
+  void answer(std::uint64_t connection, const invocation& done);
+  // API Gateway's integration timeout: 503 to the requests still waiting for their answer's
+  // head. Returns when the next one expires.
+  std::optional<time_point> expire_requests(time_point now);
 
   // A streamed answer being forwarded to its invoker.
   struct forwarding {
@@ -309,6 +294,8 @@ class invoke_endpoint : private http_handler {
   void begin_forwarding(std::uint64_t connection, forwarding& f, const stream_piece& piece);
   void finish_forwarding(std::uint64_t connection, const invocation& done);
 
+  const bool http_api_;
+  std::uint16_t port_ = 0;  // the one listened on
   runtime_api_server& server_;
   // Only the queue of pieces: the server's thread must never wait for mutex_, which is held
   // while this endpoint calls the server.
@@ -318,6 +305,7 @@ class invoke_endpoint : private http_handler {
   std::mutex mutex_;
   std::condition_variable answered_;
   std::unordered_map<std::string, std::uint64_t> waiting_;  // request id → invoker's connection
+  std::deque<std::pair<time_point, std::string>> expiries_;  // HTTP API: when to give up, by request id
   std::vector<invocation> ready_;
   std::unique_ptr<http_loop> loop_;
 };
@@ -495,10 +483,12 @@ void emulator_session::print_summary(const run_stats& stats, std::chrono::steady
   std::fprintf(stderr, "lambda-emulator: %s\n", ending.c_str());
 }
 
-invoke_endpoint::invoke_endpoint(std::string_view address, runtime_api_server& server)
-    : server_(server) {
+invoke_endpoint::invoke_endpoint(std::string_view address, bool http_api, runtime_api_server& server)
+    : http_api_(http_api), server_(server) {
   http_handler& handler = *this;
   loop_ = std::make_unique<http_loop>(address, handler, mutex_);
+  const std::string& bound = loop_->address();
+  std::from_chars(bound.data() + bound.rfind(':') + 1, bound.data() + bound.size(), port_);
   loop_->start();
 }
 
@@ -517,23 +507,60 @@ bool invoke_endpoint::wait_answered(std::chrono::milliseconds timeout) {
   return answered_.wait_for(lock, timeout, [&] { return waiting_.empty(); });
 }
 
-void invoke_endpoint::on_request(std::uint64_t connection, const received_request& request) {
+bool invoke_endpoint::is_invoke(std::uint64_t connection, const received_request& request) {
   std::string_view path = request.target.substr(0, request.target.find('?'));
   if (path != invoke_path) {
-    return loop_->answer(connection, 404, json_content_type,
-                         R"({"errorMessage":"Invoke with POST )" + std::string(invoke_path) + R"(","errorType":"NotFound"})",
-                         {});
+    loop_->answer(connection, 404, json_content_type,
+                  R"({"errorMessage":"Invoke with POST )" + std::string(invoke_path) + R"(","errorType":"NotFound"})",
+                  {});
+    return false;
   }
   if (request.method != "POST") {
-    return loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_content_type),
-                         R"({"errorMessage":"Use POST","errorType":"MethodNotAllowed"})", {});
+    loop_->answer(connection, 405, "Allow: POST\r\n" + std::string(json_content_type),
+                  R"({"errorMessage":"Use POST","errorType":"MethodNotAllowed"})", {});
+    return false;
   }
+  return true;
+}
+
+event invoke_endpoint::event_for(const received_request& request) const {
   event e;
-  e.payload = request.body;
   std::string_view trace = request.header("X-Amzn-Trace-Id");
   e.trace_id = trace.empty() ? new_trace_id() : std::string(trace);
   e.invocation_id = new_uuid();
-  waiting_.emplace(server_.enqueue(std::move(e)), connection);
+  if (!http_api_) {
+    e.payload = request.body;
+    return e;
+  }
+  gateway_context context;
+  context.request_id = new_uuid();
+  context.epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  context.port = port_;
+  context.trace_id = e.trace_id;
+  e.payload = http_api_event(request, context);
+  return e;
+}
+
+void invoke_endpoint::answer(std::uint64_t connection, const invocation& done) {
+  if (!http_api_) {
+    invoker_answer reply = invoker_answer_for(done);
+    return loop_->answer(connection, 200, reply.headers, reply.body, {});
+  }
+  http_answer reply = http_api_answer(done);
+  if (!reply.problem.empty()) {
+    std::string_view id = short_id(done.request_id);
+    std::fprintf(stderr, "lambda-emulator: %.*s: API Gateway answers 500: %s\n", static_cast<int>(id.size()),
+                 id.data(), reply.problem.c_str());
+  }
+  loop_->answer(connection, reply.status, reply.header_lines, reply.body, {});
+}
+
+void invoke_endpoint::on_request(std::uint64_t connection, const received_request& request) {
+  if (!http_api_ && !is_invoke(connection, request)) return;
+  std::string id = server_.enqueue(event_for(request));
+  if (http_api_) expiries_.emplace_back(std::chrono::steady_clock::now() + integration_timeout, id);
+  waiting_.emplace(std::move(id), connection);
 }
 
 void invoke_endpoint::stream(const stream_step& step) {
@@ -546,8 +573,9 @@ void invoke_endpoint::stream(const stream_step& step) {
 }
 
 void invoke_endpoint::begin_forwarding(std::uint64_t connection, forwarding& f, const stream_piece& piece) {
-  std::string headers = "X-Amzn-RequestId: " + piece.request_id + "\r\n";
-  headers += declared_error_trailers;
+  // API Gateway passes on neither the request id nor the error trailers.
+  std::string headers;
+  if (!http_api_) headers = "X-Amzn-RequestId: " + piece.request_id + "\r\n" + std::string(declared_error_trailers);
   if (piece.content_type != http_integration_type) {
     f.begun = true;
     append_header_line(headers, "Content-Type", piece.content_type.empty() ? "application/json" : piece.content_type);
@@ -577,9 +605,11 @@ void invoke_endpoint::forward(const stream_piece& piece) {
 }
 
 // The end of a stream already forwarded: the last chunk, with the error trailers if it failed.
+// API Gateway cuts a failed stream short instead: the client sees a truncated answer.
 void invoke_endpoint::finish_forwarding(std::uint64_t connection, const invocation& done) {
   outcome result = outcome_of(done);
   if (result.ok) return loop_->end_chunked_answer(connection);
+  if (http_api_) return loop_->close(connection);
   std::string error;
   json::writer(error).begin_object().key("errorMessage").value(result.error_message)
       .key("errorType").value(result.error_type).key("stackTrace").begin_array().end_array().end_object();
@@ -588,7 +618,7 @@ void invoke_endpoint::finish_forwarding(std::uint64_t connection, const invocati
   loop_->end_chunked_answer(connection, trailers);
 }
 
-std::optional<time_point> invoke_endpoint::on_turn(time_point) {
+std::optional<time_point> invoke_endpoint::on_turn(time_point now) {
   // Finished ones first, then pieces: every piece of an invocation finished by now is queued
   // already, so it is forwarded before the end.
   std::vector<invocation> finished = std::exchange(ready_, {});
@@ -605,13 +635,29 @@ std::optional<time_point> invoke_endpoint::on_turn(time_point) {
     if (streamed != forwarding_.end() && streamed->second.begun) {
       finish_forwarding(it->second, done);
     } else {
-      invoker_answer answer = invoker_answer_for(done);
-      loop_->answer(it->second, 200, answer.headers, answer.body, {});
+      answer(it->second, done);
     }
     if (streamed != forwarding_.end()) forwarding_.erase(streamed);
     waiting_.erase(it);
   }
+  auto next_expiry = expire_requests(now);
   answered_.notify_all();
+  return next_expiry;
+}
+
+std::optional<time_point> invoke_endpoint::expire_requests(time_point now) {
+  for (; !expiries_.empty(); expiries_.pop_front()) {
+    auto& [expires, request_id] = expiries_.front();
+    auto waiting = waiting_.find(request_id);
+    if (waiting == waiting_.end()) continue;
+    auto streamed = forwarding_.find(request_id);
+    if (streamed != forwarding_.end() && streamed->second.begun) continue;
+    if (expires > now) return expires;
+    http_answer timeout = http_api_timeout_answer();
+    loop_->answer(waiting->second, timeout.status, timeout.header_lines, timeout.body, {});
+    if (streamed != forwarding_.end()) forwarding_.erase(streamed);
+    waiting_.erase(waiting);
+  }
   return std::nullopt;
 }
 
@@ -743,7 +789,7 @@ int run_serve(const cli_options& options) {
   emulator_session session(options, 1, [&forward_to](const stream_step& step) {
     if (invoke_endpoint* endpoint = forward_to.load()) endpoint->stream(step);
   });
-  invoke_endpoint endpoint(options.serve, session.server());
+  invoke_endpoint endpoint(options.serve, options.http_api, session.server());
   forward_to.store(&endpoint);
   // Destroyed before the endpoint: no step reaches it after this. Steps come with the server's
   // lock held, so taking that lock once waits out one in progress.
@@ -755,10 +801,14 @@ int run_serve(const cli_options& options) {
       server.stats();
     }
   } stop{forward_to, session.server()};
-  std::fprintf(stderr,
-               "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n"
-               "lambda-emulator: Ctrl-C stops\n",
-               endpoint.address().c_str());
+  if (options.http_api) {
+    std::fprintf(stderr, "lambda-emulator: API Gateway HTTP API (payload format 2.0), try: curl http://%s/\n",
+                 endpoint.address().c_str());
+  } else {
+    std::fprintf(stderr, "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n",
+                 endpoint.address().c_str());
+  }
+  std::fprintf(stderr, "lambda-emulator: Ctrl-C stops\n");
   run_stats stats;
   std::size_t count = 0;
   auto started = std::chrono::steady_clock::now();
