@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A user's own project, from this checkout, the way the README's "Your own project" goes (CI runs
 # it after the suites): `make new` into a temporary folder, build, run under the emulator, curl
-# it in serve mode, package; the zip's layout and its reproducibility; arm64 cross-built and run
+# it through the emulator's --http, package; the zip's layout and its reproducibility; arm64 cross-built and run
 # under qemu-aarch64-static against this machine's emulator, the project and the examples, at
 # N = 1 and N = 8; a CMake project that uses add_subdirectory. One line per check; the first
 # failure stops it with the reason. SKIP_ARM64=1 or SKIP_CMAKE=1 leave those parts out.
@@ -80,29 +80,30 @@ for answer in 'Hello, Ada!' 'Hello, Grace!' '"statusCode":404'; do
 done
 ok "make run: the emulator (linking the library built once) answered the 3 sample events"
 
-# 2. Serve mode and curl, as the README shows it (port 0: a free one, read from the banner).
+# 2. make serve's --http and curl, as the README shows it (port 0: a free one, read from the banner).
 mkfifo "$tmp/banner"
-"$emulator" --serve 127.0.0.1:0 -- "$project/build/greeter/bootstrap" > "$tmp/serve.out" 2> "$tmp/banner" &
+"$emulator" --http 127.0.0.1:0 -- "$project/build/greeter/bootstrap" > "$tmp/serve.out" 2> "$tmp/banner" &
 serve_pid=$!
 exec 3< "$tmp/banner"
 address=
 while IFS= read -r -t 20 line <&3; do
   echo "$line" >> "$tmp/serve.err"
-  if [[ $line =~ invoke\ with.*http://([^/ ]+)/ ]]; then
+  if [[ $line =~ try:\ curl\ http://([^/ ]+)/ ]]; then
     address=${BASH_REMATCH[1]}
     break
   fi
 done
-[ -n "$address" ] || fail "serve mode printed no address: $(cat "$tmp/serve.err" 2>/dev/null)"
+[ -n "$address" ] || fail "--http printed no address: $(cat "$tmp/serve.err" 2>/dev/null)"
 cat <&3 >> "$tmp/serve.err" &
-answer=$(curl -sS --max-time 20 --data-binary @"$project/events/apigw-v2.json" "http://$address/2015-03-31/functions/function/invocations") ||
-  fail "curl to serve mode failed"
-[[ $answer == *'"statusCode":200'* && $answer == *'Hello, Grace Hopper!'* ]] || fail "curl got $answer"
+answer=$(curl -sS --max-time 20 "http://$address/hello?name=Ada") || fail "curl GET to --http failed"
+[[ $answer == '{"message":"Hello, Ada!"}' ]] || fail "curl GET /hello?name=Ada got $answer"
+posted=$(curl -sS --max-time 20 -d '{"name":"Grace"}' "http://$address/hello") || fail "curl POST to --http failed"
+[[ $posted == '{"message":"Hello, Grace!"}' ]] || fail "curl POST /hello got $posted"
 kill -INT "$serve_pid"
 wait "$serve_pid" || true
 serve_pid=
 exec 3<&-
-ok "serve mode: curl with events/apigw-v2.json got $answer"
+ok "--http: curl GET /hello?name=Ada got $answer, POST /hello got $posted"
 
 # 3. The zip: layout, and the same bytes from a rebuild at another time, in another time zone.
 quiet "$tmp/package.log" make -C "$project" package
