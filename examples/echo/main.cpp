@@ -28,8 +28,9 @@ lambda::response echo(std::string_view event, const lambda::context& ctx) {
     throw std::runtime_error("requested failure");
   }
   if (lambda::json::find_bool(event, "/crash").value_or(false)) crash();
-  std::string content_type(ctx.content_type.empty() ? "application/json" : ctx.content_type);
-  return lambda::response(std::string(event), std::move(content_type));
+  // The event's own bytes, not a copy: they stay valid until the answer is posted. An event
+  // without a content type is answered as application/json.
+  return lambda::response::borrowed(event, ctx.content_type);
 }
 
 }  // namespace
