@@ -29,6 +29,7 @@ namespace {
 
 using namespace lambda;
 
+// ASCII case-insensitive equality, written here rather than taken from the adapter it checks.
 bool same_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
