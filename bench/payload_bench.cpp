@@ -7,8 +7,8 @@
 // Per invocation: wall time (a round of K sequential invocations, two queued ahead so the
 // bootstrap never waits for the bench), the Runtime API's view (delivered_at → finished_at),
 // the bootstrap's CPU (its threads' schedstat) and its minor page faults (/proc/PID/stat).
-// A third contender, test/functions/stream_echo, writes the event to a response_stream: the
-// same echo without the copy into a lambda::response, which the echo example cannot avoid.
+// Echo answers with response::borrowed(event): like the floor, it never copies the event. A third
+// contender, test/functions/stream_echo, writes the event to a response_stream instead.
 // Then the peak RSS of echo at N = 64 driven at full concurrency with 64 KB events.
 //
 // The events are opaque bytes (application/octet-stream): echo's handler looks for "sleep_ms",
@@ -44,7 +44,7 @@ using lambda::bench::status_kb;
 
 const std::string echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/examples/echo/bootstrap";
 const std::string floor_bootstrap = std::string(LAMBDA_TEST_BUILD_DIR) + "/test/functions/floor/bootstrap";
-// The event's bytes written to a response_stream: no copy (a lambda::response owns its payload).
+// The event's bytes written to a response_stream, as one chunk.
 const std::string stream_echo = std::string(LAMBDA_TEST_BUILD_DIR) + "/test/functions/stream_echo/bootstrap";
 
 // Minor page faults of `pid` so far: /proc/PID/stat field 10.

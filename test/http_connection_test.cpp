@@ -261,6 +261,28 @@ TEST(Connection, BigBuffersAreReleasedAtTheNextSend) {
   EXPECT_EQ(conn.buffer_bytes(), kept);
 }
 
+// An echo: the POST's body views the answer /next was read into. That buffer is over what the
+// connection keeps, so it is released, but only once the request that views it is written.
+TEST(Connection, ARequestMayViewThePreviousAnswerThatItsSendReleases) {
+  std::string event(1 << 20, 'e');
+  for (std::size_t i = 0; i < event.size(); ++i) event[i] = static_cast<char>('a' + i % 26);
+  std::vector<http_test_request> seen;
+  http_test_server server({answer_each({http_ok(event), http_ok("accepted")}, &seen)});
+  {
+    connection conn(endpoint_at(server.address()));
+    response out;
+    ASSERT_TRUE(conn.send(get, out));
+    ASSERT_GT(conn.buffer_bytes(), connection_options{}.kept_buffer);
+    const request echo{"POST", "/2018-06-01/runtime/invocation/abc/response", {}, out.body};
+    ASSERT_TRUE(conn.send(echo, out));
+    EXPECT_EQ(out.body, "accepted");
+    EXPECT_EQ(conn.buffer_bytes(), connection_options{}.initial_buffer) << "released after the send";
+  }
+  ASSERT_TRUE(server.wait_until_done());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_TRUE(seen[1].body == event) << "the echo's bytes differ from the event's";
+}
+
 TEST(Connection, AKeptBufferOptionKeepsBigAnswersWarm) {
   const std::string big(1 << 20, 'b');
   http_test_server server({answer_each({http_ok(big), http_ok("small"), http_ok(big)})});

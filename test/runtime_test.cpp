@@ -113,6 +113,20 @@ TEST_F(runtime, a_6_mb_payload_round_trips) {
   EXPECT_TRUE(answer.body == big);
 }
 
+// At N = 8 a RIC keeps 2 MiB of receive buffer: the 6 MB event's buffer is released by the
+// answer's POST, which echo's borrowed response makes from those very bytes.
+TEST_F(runtime, a_6_mb_payload_round_trips_when_its_buffer_is_not_kept) {
+  std::string big = "\"" + std::string(6 * 1024 * 1024 - 2, 'a') + "\"";
+  for (std::size_t i = 1; i + 1 < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  auto id = server.enqueue({.payload = big});
+  auto after = server.enqueue({.payload = R"({"after":1})"});
+  auto function = start_function(example("echo"), server.address(), {"AWS_LAMBDA_MAX_CONCURRENCY=8"});
+  auto answer = answer_of(server, id);
+  EXPECT_EQ(answer.body.size(), big.size());
+  EXPECT_TRUE(answer.body == big);
+  EXPECT_EQ(answer_of(server, after).body, R"({"after":1})");
+}
+
 TEST_F(runtime, an_event_over_the_body_limit_is_failed_not_lost) {
   auto oversized = server.enqueue({.payload = "\"" + std::string(17 << 20, 'x') + "\""});
   auto next = server.enqueue({.payload = R"({"after":1})"});

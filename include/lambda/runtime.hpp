@@ -35,8 +35,9 @@
 namespace lambda {
 
 // What the platform says about one invocation. The views point into the RIC's receive buffer
-// and stay valid until the handler returns; copy what must outlive it. Absent (or empty)
-// headers are empty views.
+// and stay valid, like the event's bytes, until the handler's answer is posted (long enough
+// for response::borrowed); copy what must outlive it. Absent (or empty) headers are empty
+// views.
 struct context {
   std::string_view request_id;
   std::string_view invoked_function_arn;
@@ -74,6 +75,23 @@ class response {
   response(std::string payload, std::string content_type)
       : payload_(std::move(payload)), content_type_(std::move(content_type)) {}
 
+  // A success that views `payload` and `content_type` (empty: application/json) instead of
+  // copying them, e.g. to answer with the event's own bytes:
+  //
+  //   return lambda::response::borrowed(event, ctx.content_type);
+  //
+  // The bytes must stay valid and unchanged until the runtime has posted the answer, which is
+  // after the handler returns. The event's and the context's bytes are (the runtime posts the
+  // answer before it lets them go), and so are static bytes; a local string's are not, nor a
+  // buffer that another invocation may change meanwhile.
+  static response borrowed(std::string_view payload, std::string_view content_type = {}) noexcept {
+    response r(std::string{});
+    r.borrowed_ = true;
+    r.borrowed_payload_ = payload;
+    r.borrowed_type_ = content_type;
+    return r;
+  }
+
   // A failed invocation, posted as {"errorMessage", "errorType", "stackTrace": []}.
   // error_type names the kind of failure, e.g. "ValidationError"; it must not be empty.
   static response failure(std::string error_type, std::string error_message) {
@@ -84,9 +102,10 @@ class response {
 
   bool is_failure() const noexcept { return !error_type_.empty(); }
   // The payload of a success, or the error message of a failure.
-  const std::string& payload() const noexcept { return payload_; }
+  std::string_view payload() const noexcept { return borrowed_ ? borrowed_payload_ : std::string_view(payload_); }
   std::string_view content_type() const noexcept {
-    return content_type_.empty() ? std::string_view("application/json") : content_type_;
+    const std::string_view type = borrowed_ ? borrowed_type_ : std::string_view(content_type_);
+    return type.empty() ? std::string_view("application/json") : type;
   }
   const std::string& error_type() const noexcept { return error_type_; }
 
@@ -94,6 +113,9 @@ class response {
   std::string payload_;
   std::string content_type_;  // empty means application/json (which would not fit SSO)
   std::string error_type_;    // non-empty for failures
+  // A borrowed success's payload and content type, in place of payload_ and content_type_.
+  bool borrowed_ = false;
+  std::string_view borrowed_payload_, borrowed_type_;
 };
 
 namespace detail {

@@ -111,7 +111,8 @@ result connection::send(const request& req, response& out) {
   write_request_head(head_, req, endpoint_.authority);
   // A chunked request left unfinished cannot be completed by another one: start afresh.
   if (std::exchange(chunked_, chunked_state::none) != chunked_state::none) close_fd();
-  forget_answer(out);
+  // The request may view the previous answer: a buffer released here lives until send() ends.
+  const std::unique_ptr<char[]> previous = forget_answer(out);
 
   call c{req};
   if (!req.interruptible) return exchange_or_out_of_memory(c, out);
@@ -126,17 +127,20 @@ result connection::send(const request& req, response& out) {
   return r;
 }
 
-// The previous answer, which `out` may have viewed, is let go; a buffer grown past what an idle
-// connection keeps is released.
-void connection::forget_answer(response& out) {
+// The previous answer, which `out` may have viewed, is let go. A buffer grown past what an idle
+// connection keeps is replaced by a small one and handed back, bytes intact, for the caller to
+// free once nothing views them.
+std::unique_ptr<char[]> connection::forget_answer(response& out) {
   out = response{};
   filled_ = 0;
   header_count_ = 0;
+  std::unique_ptr<char[]> released;
   if (capacity_ > options_.kept_buffer) {
-    buffer_.reset();
+    released = std::move(buffer_);
     capacity_ = 0;
   }
   if (capacity_ == 0) grow(options_.initial_buffer);
+  return released;
 }
 
 result connection::begin_chunked(const request& req) {

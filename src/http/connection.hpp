@@ -33,8 +33,8 @@
 
 namespace lambda::http {
 
-// A request's views must not point into the previous answer: send() reuses that buffer for
-// the new answer.
+// A request may view the previous answer (a body that echoes an event, say): send() writes the
+// request before it lets go of that answer's bytes or reads over them.
 struct request {
   std::string_view method{};             // "GET", "POST"
   std::string_view target{};             // "/2018-06-01/runtime/invocation/next"
@@ -82,8 +82,9 @@ struct result {
 struct connection_options {
   std::size_t max_body = 16 << 20;    // larger bodies → too_large, never unbounded memory
   std::size_t initial_buffer = 4096;  // small; grows on demand (1600 idle RICs must stay small)
-  // A receive buffer grown past this is released at the next send(): idle connections stay
-  // small, while answers that fit it cost no allocation and no page fault.
+  // A receive buffer grown past this is released by the next send(), once its request is
+  // written: idle connections stay small, while answers that fit it cost no allocation and no
+  // page fault.
   std::size_t kept_buffer = 64 * 1024;
   // Refused connects are retried, waiting first_backoff, doubling up to max_backoff, until
   // retry_budget has passed since the first attempt.
@@ -144,7 +145,7 @@ class connection {
   result send_parts(call& c, iovec* parts, std::size_t count);
   result send_chunk_parts(std::string_view head, std::string_view size_line,
                           std::span<const std::string_view> pieces);
-  void forget_answer(response& out);
+  std::unique_ptr<char[]> forget_answer(response& out);
   result read_answer(call& c, response& out, bool& got_bytes);
   result read_head(call& c, response_head& head, std::size_t& head_size, bool& got_bytes);
   result read_body(call& c, const response_head& head, std::size_t head_size, response& out);

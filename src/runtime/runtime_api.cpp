@@ -238,8 +238,9 @@ api_result runtime_api::init_error(std::string_view error_type, std::string_view
   return post("POST /init/error", error_body_, "application/json", error_type);
 }
 
-// Every view the request holds is into this object's own strings, never into the receive
-// buffer the answer is read into.
+// The request's views are into this object's own strings, but for the body, which may be the
+// event itself (a borrowed answer): the connection writes the request before it reads over the
+// receive buffer.
 api_result runtime_api::post(std::string_view call, std::string_view body, std::string_view content_type,
                              std::string_view error_type) {
   http::header headers[4] = {{"User-Agent", user_agent}, {"Content-Type", content_type}};

@@ -1,6 +1,6 @@
 // What every fuzz target shares: checks that abort with a message (libFuzzer then saves the
-// input), checks of findings whose fix is pending, exact-size copies (so ASan sees any read past
-// the input), deterministic splits, and a reference UTF-8 reader.
+// input), exact-size copies (so ASan sees any read past the input), deterministic splits, and a
+// reference UTF-8 reader.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,20 +22,6 @@ namespace lambda::fuzz {
 
 inline void check(bool holds, std::string_view what) {
   if (!holds) fail(what);
-}
-
-// A check that a known open finding breaks until its fix lands (each target's comment names
-// them). It is reported once per run and does not stop the run, unless the environment sets
-// LAMBDA_FUZZ_PENDING=strict: then it fails like check().
-inline void check_pending(bool holds, std::string_view finding) {
-  if (holds) return;
-  const char* mode = std::getenv("LAMBDA_FUZZ_PENDING");
-  if (mode != nullptr && std::string_view(mode) == "strict") fail(finding);
-  static std::set<std::string, std::less<>> reported;
-  if (reported.emplace(finding).second) {
-    std::fprintf(stderr, "pending finding (not a failure until its fix lands): %.*s\n",
-                 static_cast<int>(finding.size()), finding.data());
-  }
 }
 
 // A heap copy of exactly `bytes.size()` bytes: reading one past it is an ASan report.

@@ -1,6 +1,5 @@
-// Echoes each event's bytes as a streamed answer, straight from the receive buffer: the one
-// way a handler can answer with the event's bytes without copying them (a lambda::response
-// owns its payload). For payload_bench, beside the echo example and the floor.
+// Echoes each event's bytes as a streamed answer, straight from the receive buffer. For
+// payload_bench, beside the echo example (a borrowed lambda::response) and the floor.
 #include <lambda/runtime.hpp>
 
 int main() {
