@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -193,6 +195,26 @@ TEST_F(isolation_process, no_worker_outlives_a_killed_supervisor) {
   ASSERT_EQ(workers.size(), 2u);
   function.signal(SIGKILL);
   for (pid_t worker : workers) EXPECT_TRUE(wait_gone(worker)) << "worker " << worker << " outlived its supervisor";
+}
+
+// One RIC per worker (the default) runs on the worker's main thread: a process that starts no
+// thread stays single-threaded for glibc, whose malloc and stdio then take no locks.
+TEST_F(isolation_process, a_worker_with_one_ric_starts_no_thread) {
+  fifo gate;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) ids.push_back(server.enqueue({.payload = R"({"pid":true,"read_fifo":")" + gate.path() + R"("})"}));
+  auto function = start_function(test_function("probe"), server.address(), isolated(2));
+  ASSERT_TRUE(server.wait_until([](const server_stats& s) { return s.running == 2; }, patience));
+  gate.release(2);
+  std::set<pid_t> workers;
+  for (const auto& id : ids) workers.insert(static_cast<pid_t>(lambda::json::find_int(answer_of(server, id).body, "/pid").value_or(0)));
+  ASSERT_EQ(workers.size(), 2u) << "each worker took one";
+  ASSERT_TRUE(server.wait_parked(2, patience));
+  for (pid_t worker : workers) {
+    const auto tasks = std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(worker) + "/task"),
+                                     std::filesystem::directory_iterator());
+    EXPECT_EQ(tasks, 1) << "worker " << worker;
+  }
 }
 
 TEST_F(isolation_process, the_supervisor_registers_the_extension_once_and_each_worker_runs_the_hooks) {

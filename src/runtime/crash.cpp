@@ -20,13 +20,28 @@
 
 namespace lambda::detail {
 
-// A seqlock per slot, its words atomics: a reader never sees half an id, and never races.
-struct flight_table::slot {
+// A seqlock per slot, its words atomics: a reader never sees half an id, and never races. Each
+// slot has one writer at a time (its RIC; the supervisor only once the RIC's worker is dead), so
+// the writer only stores, with no locked instruction: a store to a line that is cold (as after a
+// switch from another process) waits in the store buffer instead of stalling the RIC. Every
+// store after the odd mark is a release (a plain store on x86), so none is seen before the mark:
+// a reader that sees one sees the sequence move. Slots start on cache lines of their own, so
+// RICs on different cores never share one.
+struct alignas(64) flight_table::slot {
   static constexpr std::size_t words = max_id / 8;
   std::atomic<std::uint32_t> sequence{0};  // odd while the RIC writes
   std::atomic<std::uint32_t> length{0};
   std::atomic<std::uint64_t> begun{0};
   std::atomic<std::uint64_t> id[words];
+
+  // Marks the slot as being written, and returns the sequence to store once it is whole. A
+  // writer that died mid-write left the sequence odd: the next one carries on from there.
+  std::uint32_t open() noexcept {
+    const std::uint32_t even = (sequence.load(std::memory_order_relaxed) + 1) & ~1u;
+    sequence.store(even + 1, std::memory_order_relaxed);
+    return even + 2;
+  }
+  void close(std::uint32_t next) noexcept { sequence.store(next, std::memory_order_release); }
 };
 
 flight_table::flight_table(unsigned rics) : rics_(rics), bytes_(sizeof(slot) * (rics + 1)) {
@@ -40,15 +55,15 @@ flight_table::~flight_table() { ::munmap(slots_, bytes_); }
 void flight_table::begin(unsigned ric, std::string_view request_id) noexcept {
   slot& s = slots_[ric];
   const std::size_t length = request_id.size() < max_id ? request_id.size() : max_id;
-  s.sequence.fetch_add(1, std::memory_order_acq_rel);
+  const std::uint32_t next = s.open();
   for (std::size_t at = 0; at < length; at += 8) {
     std::uint64_t word = 0;
     std::memcpy(&word, request_id.data() + at, length - at < 8 ? length - at : 8);
-    s.id[at / 8].store(word, std::memory_order_relaxed);
+    s.id[at / 8].store(word, std::memory_order_release);
   }
-  s.length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
-  s.begun.fetch_add(1, std::memory_order_relaxed);
-  s.sequence.fetch_add(1, std::memory_order_release);
+  s.length.store(static_cast<std::uint32_t>(length), std::memory_order_release);
+  s.begun.store(s.begun.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  s.close(next);
 }
 
 std::uint64_t flight_table::begun(unsigned ric) const noexcept {
@@ -57,9 +72,9 @@ std::uint64_t flight_table::begun(unsigned ric) const noexcept {
 
 void flight_table::end(unsigned ric) noexcept {
   slot& s = slots_[ric];
-  s.sequence.fetch_add(1, std::memory_order_acq_rel);
-  s.length.store(0, std::memory_order_relaxed);
-  s.sequence.fetch_add(1, std::memory_order_release);
+  const std::uint32_t next = s.open();
+  s.length.store(0, std::memory_order_release);
+  s.close(next);
 }
 
 std::size_t flight_table::running(unsigned ric, char (&out)[max_id]) const noexcept {

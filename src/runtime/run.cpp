@@ -7,6 +7,7 @@
 #include <memory>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -49,18 +50,23 @@ bool build_handler(detail::runtime_api& api, const factory<Handler>& make_handle
   return true;
 }
 
-// One RIC on the calling thread, starting no thread: classic Lambda, and Managed Instances with
-// N = 1. With one invocation at a time the trace id can go into _X_AMZN_TRACE_ID.
+// One RIC on the calling thread, starting no thread: classic Lambda, Managed Instances with
+// N = 1, and a worker of isolation::process that runs one RIC (RIC `ric` of its supervisor's
+// `worker_flights`). A process that never starts a thread stays single-threaded for glibc, whose
+// malloc and stdio then take no locks. With one invocation at a time the trace id can go into
+// _X_AMZN_TRACE_ID; a worker leaves it, and the internal extension, as threads mode does.
 template <class Handler>
 int run_inline(detail::runtime_api& api, const http::endpoint& endpoint, const Handler& handle,
-               const run_options& options) {
+               const run_options& options, detail::flight_table* worker_flights = nullptr, unsigned ric = 1) {
+  const bool in_worker = worker_flights != nullptr;
   detail::shutdown_phase shutdown;
-  if (!shutdown.begin(endpoint, options, api)) return 1;
+  if (!shutdown.begin(endpoint, options, api, !in_worker)) return 1;
   detail::runtime_api* const rics[] = {&api};
   detail::process_stop stop(rics, options.shutdown_grace);
-  detail::flight_table flights(1);
+  std::optional<detail::flight_table> own_flights;
+  detail::flight_table& flights = in_worker ? *worker_flights : own_flights.emplace(1);
   detail::crash_reports crashes(flights, endpoint);
-  auto end = detail::run_ric(api, handle, {.id = 1, .export_trace_id = true, .flights = &flights});
+  auto end = detail::run_ric(api, handle, {.id = ric, .export_trace_id = !in_worker, .flights = &flights});
   if (end.fatal) {
     stop.stop_for_fatal_error();
     log::fatal("{}", end.reason);
@@ -158,9 +164,15 @@ int start_rics(const factory<Handler>& make_handler, bool shared, const run_opti
     return detail::supervise(endpoint, flights, isolated.workers, options.shutdown_grace,
                              [&](unsigned first, unsigned rics) {
                                // The worker's own connection: none of the supervisor's is shared.
-                               detail::runtime_api worker_api(endpoint, {});
-                               return run_pool(worker_api, endpoint, make_handler, shared, first, rics, flights,
-                                               options, true);
+                               detail::runtime_api worker_api(endpoint,
+                                                              detail::ric_connection_options(flights.rics()));
+                               if (rics > 1) {
+                                 return run_pool(worker_api, endpoint, make_handler, shared, first, rics, flights,
+                                                 options, true);
+                               }
+                               Handler handle;
+                               if (!build_handler(worker_api, make_handler, first, handle)) return 1;
+                               return run_inline(worker_api, endpoint, handle, options, &flights, first);
                              });
   }
   if (setting.rics == 1) {
