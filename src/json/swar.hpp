@@ -36,7 +36,7 @@ inline unsigned first_flagged(std::uint64_t mask) noexcept {
 }
 
 // Index of the lowest set bit of a non-zero byte_bits() mask.
-inline unsigned first_flagged_bit(std::uint32_t bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
+inline unsigned first_flagged_bit(std::uint64_t bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
 
 inline bool is_string_stopper(unsigned char c) noexcept {
   return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
