@@ -77,7 +77,8 @@ inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p
 // Where the fast path must stop in the block or stretch `b` of Width bytes: the offset of the
 // first byte the slow path must judge (-1: the backslash ending the bytes before, whose escape
 // must be judged), or Width when there is none. Sets `escaped` when the bytes it passes hold a
-// backslash escape; updates `carry` as escaped_bytes() does.
+// backslash escape; updates `carry` as escaped_bytes() does. Inlined so that the block's bits stay
+// in registers.
 template <unsigned Width>
 [[gnu::always_inline]] inline std::ptrdiff_t plain_stop(const block_bits& b, std::uint64_t& carry, bool& escaped) noexcept {
   if ((b.backslashes | carry) == 0) {
@@ -98,9 +99,10 @@ template <unsigned Width>
 // The string scan's fast path from `p` (not an escaped byte): past printable ASCII and the
 // escapes \" and \\, however they fall across blocks, up to the first byte the slow path must
 // judge: a quote that is not escaped, a control or non-ASCII byte, the backslash of any other
-// escape, or the last few bytes of the input. A block first, then stretches.
-inline std::size_t skip_plain_string(const char* data, std::size_t size, std::size_t p,
-                                     bool& escaped) noexcept {
+// escape, or the last few bytes of the input. A block first, then stretches. Inlined into
+// scan_string: for the many short strings a call costs as much as their scan.
+[[gnu::always_inline]] inline std::size_t skip_plain_string(const char* data, std::size_t size,
+                                                            std::size_t p, bool& escaped) noexcept {
   std::uint64_t carry = 0;  // the bytes at p start with an escaped byte
   if (size - p < block_size) return p;
   if (const std::ptrdiff_t stop = plain_stop<block_size>(string_block(data + p, true), carry, escaped);
