@@ -26,27 +26,19 @@ unsigned closing_quote(const detail::block_bits& b, std::uint64_t& carry) noexce
   return quotes != 0 ? detail::first_flagged_bit(quotes) : Width;
 }
 
-// Past the closing quote of the string whose opening quote is at p. In valid JSON the string
-// ends at the first quote not escaped, so only quotes and backslashes matter, and backslash runs
-// are followed across blocks rather than stopped at. A block first, then stretches, as the
-// validating scan goes.
-const char* skip_string(const char* p, const char* end) noexcept {
+// Past the closing quote of a string from p, its bytes past the first block: stretches, then
+// blocks and bytes at the end of the document. Out of line, so that skip_string stays small
+// where it is inlined, for the many strings that end in their first block.
+[[gnu::noinline]] const char* skip_long_string(const char* p, const char* end, std::uint64_t carry) noexcept {
   using detail::block_size;
   using detail::stretch_size;
-  ++p;
-  std::uint64_t carry = 0;  // the bytes at p start with an escaped byte
-  if (end - p >= block_size) {
-    if (const unsigned at = closing_quote<block_size>(detail::string_block(p, false), carry); at != block_size) {
-      return p + at + 1;
-    }
-    for (p += block_size; end - p >= stretch_size; p += stretch_size) {
-      const unsigned at = closing_quote<stretch_size>(detail::string_stretch(p, false), carry);
-      if (at != stretch_size) return p + at + 1;
-    }
-    for (; end - p >= block_size; p += block_size) {
-      const unsigned at = closing_quote<block_size>(detail::string_block(p, false), carry);
-      if (at != block_size) return p + at + 1;
-    }
+  for (; end - p >= stretch_size; p += stretch_size) {
+    const unsigned at = closing_quote<stretch_size>(detail::string_stretch(p, false), carry);
+    if (at != stretch_size) return p + at + 1;
+  }
+  for (; end - p >= block_size; p += block_size) {
+    const unsigned at = closing_quote<block_size>(detail::string_block(p, false), carry);
+    if (at != block_size) return p + at + 1;
   }
   for (bool escaped = carry != 0;; ++p) {
     if (escaped) {
@@ -57,6 +49,18 @@ const char* skip_string(const char* p, const char* end) noexcept {
       return p + 1;
     }
   }
+}
+
+// Past the closing quote of the string whose opening quote is at p. In valid JSON the string
+// ends at the first quote not escaped, so only quotes and backslashes matter, and backslash runs
+// are followed across blocks rather than stopped at.
+const char* skip_string(const char* p, const char* end) noexcept {
+  ++p;
+  std::uint64_t carry = 0;  // the bytes at p start with an escaped byte
+  if (end - p < detail::block_size) return skip_long_string(p, end, carry);
+  const unsigned at = closing_quote<detail::block_size>(detail::string_block(p, false), carry);
+  if (at != detail::block_size) return p + at + 1;
+  return skip_long_string(p + detail::block_size, end, carry);
 }
 
 // Sets the high bit of each byte of `word` that is '"', '[', ']', '{' or '}' (only the lowest
