@@ -52,7 +52,7 @@ TEST(JsonStrings, RandomEscapesAcrossBlocksReadBackExactly) {
   random_source rng(7);
   for (int round = 0; round < 4000; ++round) {
     std::string escaped_text, text;
-    for (std::size_t n = rng.below(30); n > 0; --n) {
+    for (std::size_t n = rng.below(60); n > 0; --n) {
       const piece& p = rng.pick(pieces);
       escaped_text += p.json;
       text += p.text;
@@ -82,7 +82,7 @@ TEST(JsonStrings, RandomEscapesAcrossBlocksReadBackExactly) {
 
 // An even run of backslashes is that many escaped backslashes; an odd one escapes the quote.
 TEST(JsonStrings, BackslashRunsBeforeAQuoteAtEveryOffset) {
-  for (std::size_t pad = 0; pad < 40; ++pad) {
+  for (std::size_t pad = 0; pad < 100; ++pad) {
     for (std::size_t run = 1; run <= 40; ++run) {
       const std::string body = std::string(pad, 'x') + std::string(run, '\\');
       const std::string in_array = "[\"" + body + "\", \"after\"]";
@@ -126,7 +126,7 @@ TEST(JsonStrings, FlawsAreFoundAtTheirOffsetWhereverTheyFall) {
   const std::string_view before[] = {"", "\\\"", "\\\\", "\\\\\\\"", "\xC3\xA0"};
   for (const flaw& f : flaws) {
     for (std::string_view last : before) {
-      for (std::size_t pad = 0; pad < 40; ++pad) {
+      for (std::size_t pad = 0; pad < 100; ++pad) {
         const std::string prefix = std::string(pad, 'x') + std::string(last);
         const std::string in_array = "[\"" + prefix + std::string(f.bytes) + "tail\\\"\"]";
         const guarded_bytes bytes(in_array);
@@ -138,23 +138,50 @@ TEST(JsonStrings, FlawsAreFoundAtTheirOffsetWhereverTheyFall) {
   }
 }
 
+// What escaped_bytes<Width> must answer, a byte at a time.
+std::uint64_t escaped_one_by_one(std::uint64_t backslashes, unsigned width, bool& escaping) {
+  std::uint64_t expected = 0;
+  for (unsigned i = 0; i < width; ++i) {
+    if (escaping) {
+      expected |= std::uint64_t{1} << i;
+      escaping = false;
+    } else {
+      escaping = ((backslashes >> i) & 1) != 0;
+    }
+  }
+  return expected;
+}
+
 TEST(JsonStrings, EscapedBytesFollowOddBackslashRunsAcrossBlocks) {
-  for (std::uint32_t carry_in = 0; carry_in < 2; ++carry_in) {
-    for (std::uint32_t backslashes = 0; backslashes < (1u << lambda::json::detail::block_size); ++backslashes) {
-      std::uint32_t expected = 0;
+  namespace detail = lambda::json::detail;
+  for (std::uint64_t carry_in = 0; carry_in < 2; ++carry_in) {
+    for (std::uint64_t backslashes = 0; backslashes < (std::uint64_t{1} << detail::block_size); ++backslashes) {
       bool escaping = carry_in != 0;
-      for (unsigned i = 0; i < lambda::json::detail::block_size; ++i) {
-        if (escaping) {
-          expected |= 1u << i;
-          escaping = false;
-        } else {
-          escaping = ((backslashes >> i) & 1) != 0;
-        }
-      }
-      std::uint32_t carry = carry_in;
-      ASSERT_EQ(lambda::json::detail::escaped_bytes(backslashes, carry), expected) << backslashes;
+      const std::uint64_t expected = escaped_one_by_one(backslashes, detail::block_size, escaping);
+      std::uint64_t carry = carry_in;
+      ASSERT_EQ(detail::escaped_bytes<detail::block_size>(backslashes, carry), expected) << backslashes;
       ASSERT_EQ(carry, escaping ? 1u : 0u) << backslashes;
     }
+  }
+}
+
+// Stretches: random backslashes, dense and sparse, and runs that reach the last bit.
+TEST(JsonStrings, EscapedBytesFollowOddBackslashRunsAcrossStretches) {
+  namespace detail = lambda::json::detail;
+  random_source rng(13);
+  for (int round = 0; round < 200000; ++round) {
+    std::uint64_t backslashes = 0;
+    const std::size_t density = 1 + rng.below(8);
+    for (unsigned i = 0; i < detail::stretch_size; ++i) {
+      if (rng.below(8) < density) backslashes |= std::uint64_t{1} << i;
+    }
+    if (rng.below(4) == 0) backslashes |= ~std::uint64_t{0} << rng.below(64);
+    const std::uint64_t carry_in = rng.below(2);
+    bool escaping = carry_in != 0;
+    const std::uint64_t expected = escaped_one_by_one(backslashes, detail::stretch_size, escaping);
+    std::uint64_t carry = carry_in;
+    ASSERT_EQ(detail::escaped_bytes<detail::stretch_size>(backslashes, carry), expected) << backslashes;
+    ASSERT_EQ(carry, escaping ? 1u : 0u) << backslashes;
   }
 }
 

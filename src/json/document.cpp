@@ -17,17 +17,28 @@ const char* skip_whitespace(const char* p, const char* end) noexcept {
   return p;
 }
 
-// Past the closing quote of the string whose opening quote is at p. In valid JSON the string
-// ends at the first quote not escaped, so a block at a time only quotes and backslashes matter,
-// and backslash runs are followed across blocks rather than stopped at.
-const char* skip_string(const char* p, const char* end) noexcept {
-  ++p;
-  std::uint32_t carry = 0;  // the block at p starts with an escaped byte
-  for (; end - p >= detail::block_size; p += detail::block_size) {
-    const detail::block_bits b = detail::string_block(p, false);
-    std::uint32_t quotes = b.quotes;
-    if ((b.backslashes | carry) != 0) quotes &= ~detail::escaped_bytes(b.backslashes, carry);
-    if (quotes != 0) return p + detail::first_flagged_bit(quotes) + 1;
+// The offset of the first quote not escaped in the block or stretch `b` of Width bytes, or
+// Width when there is none; updates `carry` as escaped_bytes() does.
+template <unsigned Width>
+unsigned closing_quote(const detail::block_bits& b, std::uint64_t& carry) noexcept {
+  std::uint64_t quotes = b.quotes;
+  if ((b.backslashes | carry) != 0) quotes &= ~detail::escaped_bytes<Width>(b.backslashes, carry);
+  return quotes != 0 ? detail::first_flagged_bit(quotes) : Width;
+}
+
+// Past the closing quote of a string from p, its bytes past the first block: stretches, then
+// blocks and bytes at the end of the document. Out of line, so that skip_string stays small
+// where it is inlined, for the many strings that end in their first block.
+[[gnu::noinline]] const char* skip_long_string(const char* p, const char* end, std::uint64_t carry) noexcept {
+  using detail::block_size;
+  using detail::stretch_size;
+  for (; end - p >= stretch_size; p += stretch_size) {
+    const unsigned at = closing_quote<stretch_size>(detail::string_stretch(p, false), carry);
+    if (at != stretch_size) return p + at + 1;
+  }
+  for (; end - p >= block_size; p += block_size) {
+    const unsigned at = closing_quote<block_size>(detail::string_block(p, false), carry);
+    if (at != block_size) return p + at + 1;
   }
   for (bool escaped = carry != 0;; ++p) {
     if (escaped) {
@@ -38,6 +49,18 @@ const char* skip_string(const char* p, const char* end) noexcept {
       return p + 1;
     }
   }
+}
+
+// Past the closing quote of the string whose opening quote is at p. In valid JSON the string
+// ends at the first quote not escaped, so only quotes and backslashes matter, and backslash runs
+// are followed across blocks rather than stopped at.
+const char* skip_string(const char* p, const char* end) noexcept {
+  ++p;
+  std::uint64_t carry = 0;  // the bytes at p start with an escaped byte
+  if (end - p < detail::block_size) return skip_long_string(p, end, carry);
+  const unsigned at = closing_quote<detail::block_size>(detail::string_block(p, false), carry);
+  if (at != detail::block_size) return p + at + 1;
+  return skip_long_string(p + detail::block_size, end, carry);
 }
 
 // Sets the high bit of each byte of `word` that is '"', '[', ']', '{' or '}' (only the lowest

@@ -74,28 +74,48 @@ inline scan_result scan_escape(const char* data, std::size_t size, std::size_t p
   return low;
 }
 
-// The string scan's fast path, a block at a time from `p` (not an escaped byte): past printable
-// ASCII and the escapes \" and \\, however they fall across blocks, up to the first byte the
-// slow path must judge: a quote that is not escaped, a control or non-ASCII byte, the backslash
-// of any other escape, or the last few bytes of the input.
-inline std::size_t skip_plain_string(const char* data, std::size_t size, std::size_t p,
-                                     bool& escaped) noexcept {
-  std::uint32_t carry = 0;  // the block at p starts with an escaped byte
+// Where the fast path must stop in the block or stretch `b` of Width bytes: the offset of the
+// first byte the slow path must judge (-1: the backslash ending the bytes before, whose escape
+// must be judged), or Width when there is none. Sets `escaped` when the bytes it passes hold a
+// backslash escape; updates `carry` as escaped_bytes() does. Inlined so that the block's bits stay
+// in registers.
+template <unsigned Width>
+[[gnu::always_inline]] inline std::ptrdiff_t plain_stop(const block_bits& b, std::uint64_t& carry, bool& escaped) noexcept {
+  if ((b.backslashes | carry) == 0) {
+    if (const std::uint64_t stops = b.quotes | b.others) return first_flagged_bit(stops);
+    return Width;
+  }
+  const std::uint64_t escapes = escaped_bytes<Width>(b.backslashes, carry);
+  const std::uint64_t stops = ((b.quotes | b.others) & ~escapes) | (escapes & ~(b.quotes | b.backslashes));
+  if (stops == 0) {
+    escaped = true;
+    return Width;
+  }
+  const unsigned i = first_flagged_bit(stops);
+  if ((b.backslashes & ((std::uint64_t{1} << i) - 1)) != 0) escaped = true;
+  return static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>((escapes >> i) & 1);
+}
+
+// The string scan's fast path from `p` (not an escaped byte): past printable ASCII and the
+// escapes \" and \\, however they fall across blocks, up to the first byte the slow path must
+// judge: a quote that is not escaped, a control or non-ASCII byte, the backslash of any other
+// escape, or the last few bytes of the input. A block first, then stretches. Inlined into
+// scan_string: for the many short strings a call costs as much as their scan.
+[[gnu::always_inline]] inline std::size_t skip_plain_string(const char* data, std::size_t size,
+                                                            std::size_t p, bool& escaped) noexcept {
+  std::uint64_t carry = 0;  // the bytes at p start with an escaped byte
+  if (size - p < block_size) return p;
+  if (const std::ptrdiff_t stop = plain_stop<block_size>(string_block(data + p, true), carry, escaped);
+      stop != block_size) {
+    return p + stop;
+  }
+  for (p += block_size; size - p >= stretch_size; p += stretch_size) {
+    const std::ptrdiff_t stop = plain_stop<stretch_size>(string_stretch(data + p, true), carry, escaped);
+    if (stop != stretch_size) return p + stop;
+  }
   for (; size - p >= block_size; p += block_size) {
-    const block_bits b = string_block(data + p, true);
-    if ((b.backslashes | carry) == 0) {
-      if (const std::uint32_t stops = b.quotes | b.others) return p + first_flagged_bit(stops);
-      continue;
-    }
-    const std::uint32_t escapes = escaped_bytes(b.backslashes, carry);
-    const std::uint32_t stops = ((b.quotes | b.others) & ~escapes) | (escapes & ~(b.quotes | b.backslashes));
-    if (stops == 0) {
-      escaped = true;
-      continue;
-    }
-    const unsigned i = first_flagged_bit(stops);
-    if ((b.backslashes & ((1u << i) - 1)) != 0) escaped = true;
-    return p + i - ((escapes >> i) & 1);  // an escape's backslash may end the block before
+    const std::ptrdiff_t stop = plain_stop<block_size>(string_block(data + p, true), carry, escaped);
+    if (stop != block_size) return p + stop;
   }
   return p - carry;
 }

@@ -1,6 +1,6 @@
-// Sixteen bytes of a string at a time: which are backslashes, quotes, control characters or not
-// ASCII, and which an escape's backslash escapes. SSE2 where the target has it (every x86-64),
-// else SWAR words; both give the same bits.
+// Sixteen bytes of a string at a time, or four such blocks as one 64-byte stretch: which are
+// backslashes, quotes, control characters or not ASCII, and which an escape's backslash escapes.
+// SSE2 where the target has it (every x86-64), else SWAR words; both give the same bits.
 #pragma once
 
 #include <cstdint>
@@ -13,15 +13,16 @@
 
 namespace lambda::json::detail {
 
-// Strings in events are short, and their escapes close together: 32-byte blocks cost more.
-// escaped_bytes() counts on a block's bits fitting in half of a 32-bit mask.
+// Most strings in events are short (keys, ids) and end in their first block; a long one (a body)
+// goes on a stretch at a time, which costs less per byte.
 inline constexpr unsigned block_size = 16;
+inline constexpr unsigned stretch_size = 64;
 
-// One bit per byte of a block, bit i for byte i.
+// One bit per byte of a block or a stretch, bit i for byte i.
 struct block_bits {
-  std::uint32_t backslashes;
-  std::uint32_t quotes;
-  std::uint32_t others;  // control characters and non-ASCII bytes, when asked for (else 0)
+  std::uint64_t backslashes;
+  std::uint64_t quotes;
+  std::uint64_t others;  // control characters and non-ASCII bytes, when asked for (else 0)
 };
 
 inline block_bits string_block_swar(const char* p, bool others) noexcept {
@@ -55,19 +56,40 @@ inline block_bits string_block(const char* p, bool others) noexcept {
 #endif
 }
 
-// The bytes of a block that an escape's backslash escapes, from its backslashes and `carry`,
-// set when the block before ended in a backslash that escapes this block's first byte; updates
-// `carry` for the next block. A run of backslashes escapes the byte after it when the run is
-// odd: adding each run's start to the run carries past its end only for runs that start on an
-// odd bit, and flipping the even bits then marks what follows odd runs (simdjson's trick).
-inline std::uint32_t escaped_bytes(std::uint32_t backslashes, std::uint32_t& carry) noexcept {
-  constexpr std::uint32_t even = 0x5555;
+// The stretch at p: four blocks' bits side by side (written out: a loop is not unrolled at -O2).
+inline block_bits string_stretch(const char* p, bool others) noexcept {
+  static_assert(stretch_size == 4 * block_size);
+  const block_bits b0 = string_block(p, others), b1 = string_block(p + block_size, others),
+                   b2 = string_block(p + 2 * block_size, others), b3 = string_block(p + 3 * block_size, others);
+  const auto join = [](std::uint64_t first, std::uint64_t second, std::uint64_t third, std::uint64_t fourth) {
+    return first | second << 16 | third << 32 | fourth << 48;
+  };
+  return {join(b0.backslashes, b1.backslashes, b2.backslashes, b3.backslashes),
+          join(b0.quotes, b1.quotes, b2.quotes, b3.quotes), join(b0.others, b1.others, b2.others, b3.others)};
+}
+
+// The bytes of a block (Width 16) or a stretch (Width 64) that an escape's backslash escapes,
+// from its backslashes and `carry`, set when the bytes before ended in a backslash that escapes
+// this one's first byte; updates `carry` for the bytes after. A run of backslashes escapes the
+// byte after it when the run is odd: adding each run's start to the run carries past its end
+// only for runs that start on an odd bit, and flipping the even bits then marks what follows odd
+// runs (simdjson's trick).
+template <unsigned Width>
+std::uint64_t escaped_bytes(std::uint64_t backslashes, std::uint64_t& carry) noexcept {
+  static_assert(Width == block_size || Width == stretch_size);
+  constexpr std::uint64_t even = 0x5555555555555555;
   backslashes &= ~carry;  // escaped itself, so it starts no escape
-  const std::uint32_t follows = (backslashes << 1) | carry;
-  const std::uint32_t odd_starts = backslashes & ~even & ~follows;
-  const std::uint32_t sums = odd_starts + backslashes;
-  carry = sums >> block_size;
-  return (even ^ (sums << 1)) & follows & 0xFFFF;
+  const std::uint64_t follows = (backslashes << 1) | carry;
+  const std::uint64_t odd_starts = backslashes & ~even & ~follows;
+  std::uint64_t sums = 0;
+  [[maybe_unused]] const bool overflow = __builtin_add_overflow(odd_starts, backslashes, &sums);
+  if constexpr (Width == stretch_size) {
+    carry = overflow;
+    return (even ^ (sums << 1)) & follows;
+  } else {
+    carry = (sums >> Width) & 1;
+    return (even ^ (sums << 1)) & follows & ((std::uint64_t{1} << Width) - 1);
+  }
 }
 
 }  // namespace lambda::json::detail

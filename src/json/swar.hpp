@@ -35,8 +35,8 @@ inline unsigned first_flagged(std::uint64_t mask) noexcept {
   return static_cast<unsigned>(std::countr_zero(mask)) / 8;
 }
 
-// Index of the lowest set bit of a non-zero byte_bits() mask.
-inline unsigned first_flagged_bit(std::uint32_t bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
+// Index of the lowest set bit of a non-zero mask of one bit per byte (byte_bits(), block_bits).
+inline unsigned first_flagged_bit(std::uint64_t bits) noexcept { return static_cast<unsigned>(std::countr_zero(bits)); }
 
 inline bool is_string_stopper(unsigned char c) noexcept {
   return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;

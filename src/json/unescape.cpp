@@ -11,31 +11,43 @@ std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* p = text.data();
   const char* const end = p + text.size();
   char* o = out;
-  // A block at a time, copied whole: `out` has room for it, since it never runs ahead of text.
-  // A byte beyond the block remains, so an escape's second byte is always there to read.
-  while (end - p > detail::block_size) {
-    const std::uint32_t backslashes = detail::string_block(p, false).backslashes;
-    std::memcpy(o, p, detail::block_size);
-    if (backslashes == 0) {
-      p += detail::block_size;
-      o += detail::block_size;
-      continue;
-    }
-    const unsigned plain = detail::first_flagged_bit(backslashes);
-    p += plain;
-    o += plain;
-    if (const char decoded = detail::decoded_short_escape(p[1])) {
+  // A block at a time while two are left, so that each 16-byte copy below reads within text and
+  // writes within `out` (which never runs ahead of text). Every two-byte escape of a block is
+  // decoded from the block's one mask of backslashes, without loading the block again; a \u
+  // escape goes to the general decoder.
+  while (end - p >= 2 * detail::block_size) {
+    const char* const block = p;
+    std::uint64_t backslashes = detail::string_block(block, false).backslashes;
+    unsigned from = 0;  // the block's first byte not yet written
+    for (;;) {
+      std::memcpy(o, block + from, detail::block_size);
+      if (backslashes == 0) {
+        o += detail::block_size - from;
+        p = block + detail::block_size;
+        break;
+      }
+      const unsigned at = detail::first_flagged_bit(backslashes);
+      o += at - from;
+      const char decoded = detail::decoded_short_escape(block[at + 1]);
+      if (decoded == 0) {
+        p = block + at;
+        const detail::decoded_escape escape = detail::decode_escape(p, static_cast<std::size_t>(end - p), o);
+        if (escape.consumed == 0) {
+          *o++ = *p++;  // not an escape: copied through
+        } else {
+          o += escape.length;
+          p += escape.consumed;
+        }
+        break;
+      }
       *o++ = decoded;
-      p += 2;
-      continue;
+      from = at + 2;
+      backslashes &= ~((std::uint64_t{4} << at) - 1);  // the escape's two bytes are done
+      if (from >= detail::block_size) {
+        p = block + from;
+        break;
+      }
     }
-    const detail::decoded_escape escape = detail::decode_escape(p, static_cast<std::size_t>(end - p), o);
-    if (escape.consumed == 0) {
-      *o++ = *p++;  // not an escape: copied through
-      continue;
-    }
-    o += escape.length;
-    p += escape.consumed;
   }
   while (p < end) {
     const auto left = static_cast<std::size_t>(end - p);
