@@ -16,6 +16,7 @@
 
 #include "../tools/emulator/child_process.hpp"
 #include "support/bash_runtime.hpp"
+#include "support/served_emulator.hpp"
 #include "support/raw_http_client.hpp"
 
 namespace lambda::emulator {
@@ -24,6 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using lambda::test::raw_answer;
 using lambda::test::raw_http_client;
+using lambda::test::served_emulator;
 constexpr auto wait = 60s;
 
 const std::string build_dir = LAMBDA_TEST_BUILD_DIR;
@@ -64,37 +66,14 @@ while true; do
 done
 )sh";
 
-std::vector<std::string> environment() { return {"PATH=/usr/bin:/bin"}; }
-
-// The emulator serving --http on an ephemeral port, stopped with SIGINT at the end.
-class http_emulator {
- public:
-  explicit http_emulator(std::vector<std::string> bootstrap, std::vector<std::string> options = {}) {
-    std::vector<std::string> argv = {emulator, "--http", "127.0.0.1:0"};
-    argv.insert(argv.end(), options.begin(), options.end());
-    argv.push_back("--");
-    argv.insert(argv.end(), bootstrap.begin(), bootstrap.end());
-    child_ = std::make_unique<child_process>(child_options{.argv = argv, .env = environment()});
-    const std::string marker = "try: curl http://";
-    if (!child_->wait_output(child_process::stream::err, marker, wait) ||
-        !child_->wait_output(child_process::stream::err, "Ctrl-C stops", wait)) {
-      return;
-    }
-    std::string err = child_->stderr_text();
-    auto at = err.find(marker) + marker.size();
-    address_ = err.substr(at, err.find('/', at) - at);
-  }
-  ~http_emulator() {
-    child_->signal(SIGINT);
-    child_->wait_exit(wait);
-  }
-  const std::string& address() const { return address_; }
-  child_process& process() { return *child_; }
-
- private:
-  std::unique_ptr<child_process> child_;
-  std::string address_;
-};
+// The emulator serving --http on an ephemeral port for the bootstrap, stopped with SIGINT at the end.
+served_emulator http(const std::vector<std::string>& bootstrap, const std::vector<std::string>& options = {}) {
+  std::vector<std::string> args = {emulator, "--http"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back("--");
+  args.insert(args.end(), bootstrap.begin(), bootstrap.end());
+  return served_emulator(std::move(args), {}, wait);
+}
 
 std::string request(std::string_view method, std::string_view target, std::string_view headers = {},
                     std::string_view body = {}) {
@@ -121,7 +100,7 @@ std::vector<std::string> headers_named(const raw_answer& answer, std::string_vie
 }
 
 TEST(EmulatorHttp, TheHttpApiExampleAnswersEachRouteOnOneConnection) {
-  http_emulator served({http_api});
+  served_emulator served = http({http_api});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   raw_http_client client(served.address());
 
@@ -156,7 +135,7 @@ TEST(EmulatorHttp, TheHttpApiExampleAnswersEachRouteOnOneConnection) {
 }
 
 TEST(EmulatorHttp, TheFunctionUrlExampleStreamsItsHeadAndBody) {
-  http_emulator served({function_url});
+  served_emulator served = http({function_url});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   raw_http_client client(served.address());
   client.send(request("GET", "/?format=text"));
@@ -179,7 +158,7 @@ TEST(EmulatorHttp, TheFunctionUrlExampleStreamsItsHeadAndBody) {
 }
 
 TEST(EmulatorHttp, TheFunctionGetsTheRequestAsAnHttpApiEvent) {
-  http_emulator served({"/bin/bash", "-c", routing_runtime});
+  served_emulator served = http({"/bin/bash", "-c", routing_runtime});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   raw_http_client client(served.address());
   const std::string bytes("\x00\x01\xfe\xff", 4);
@@ -204,7 +183,7 @@ TEST(EmulatorHttp, TheFunctionGetsTheRequestAsAnHttpApiEvent) {
 }
 
 TEST(EmulatorHttp, AFunctionErrorOrAMalformedAnswerIs500) {
-  http_emulator served({"/bin/bash", "-c", routing_runtime});
+  served_emulator served = http({"/bin/bash", "-c", routing_runtime});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   raw_http_client client(served.address());
   for (std::string path : {"/error", "/not-json"}) {
@@ -220,7 +199,7 @@ TEST(EmulatorHttp, AFunctionErrorOrAMalformedAnswerIs500) {
 }
 
 TEST(EmulatorHttp, AStreamThatFailsIsCutShort) {
-  http_emulator served({"/bin/bash", "-c", routing_runtime});
+  served_emulator served = http({"/bin/bash", "-c", routing_runtime});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   raw_http_client client(served.address());
   client.send(request("GET", "/stream-fail"));
@@ -232,7 +211,7 @@ TEST(EmulatorHttp, AStreamThatFailsIsCutShort) {
 
 // Slow by nature: API Gateway gives its integration 30 s.
 TEST(EmulatorHttp, AnAnswerLaterThanApiGatewaysLimitIs503) {
-  http_emulator served({"/bin/bash", "-c", routing_runtime}, {"--timeout", "120"});
+  served_emulator served = http({"/bin/bash", "-c", routing_runtime}, {"--timeout", "120"});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   raw_http_client client(served.address());
   auto sent = std::chrono::steady_clock::now();
@@ -247,12 +226,12 @@ TEST(EmulatorHttp, AnAnswerLaterThanApiGatewaysLimitIs503) {
 // curl, as the README shows it. Skipped where curl is not installed (CI installs it).
 TEST(EmulatorHttp, CurlGetsTheAnswersTheReadmeShows) {
   if (!std::filesystem::exists("/usr/bin/curl")) GTEST_SKIP() << "curl is not installed";
-  http_emulator hello({http_api});
-  http_emulator page({function_url});
+  served_emulator hello = http({http_api});
+  served_emulator page = http({function_url});
   ASSERT_FALSE(hello.address().empty() || page.address().empty());
   auto curl = [](std::vector<std::string> args) {
     args.insert(args.begin(), {"curl", "--silent", "--show-error", "--max-time", "60"});
-    child_process run({.argv = args, .env = environment()});
+    child_process run({.argv = args, .env = {"PATH=/usr/bin:/bin"}});
     auto status = run.wait_exit(wait);
     EXPECT_TRUE(status && status->success()) << run.stderr_text();
     return run.stdout_text();

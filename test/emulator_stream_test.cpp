@@ -24,6 +24,7 @@
 
 #include "../tools/emulator/child_process.hpp"
 #include "support/bash_runtime.hpp"
+#include "support/served_emulator.hpp"
 #include "http/parser.hpp"
 
 namespace lambda::emulator {
@@ -217,29 +218,10 @@ class streaming_invoker {
   std::string received_;
 };
 
-class served_emulator {
- public:
-  explicit served_emulator(const std::string& gate) {
-    child_ = std::make_unique<child_process>(child_options{
-        .argv = {emulator, "--serve", "127.0.0.1:0", "--", "/bin/bash", "-c", streaming_runtime},
-        .env = environment({"GATE=" + gate})});
-    const std::string marker = "http://";
-    if (!child_->wait_output(child_process::stream::err, "/invocations\n", wait)) return;
-    std::string err = child_->stderr_text();
-    auto at = err.find(marker) + marker.size();
-    address_ = err.substr(at, err.find('/', at) - at);
-  }
-  ~served_emulator() {
-    child_->signal(SIGINT);
-    child_->wait_exit(wait);
-  }
-  const std::string& address() const { return address_; }
-  child_process& process() { return *child_; }
-
- private:
-  std::unique_ptr<child_process> child_;
-  std::string address_;
-};
+// Serve mode with the streaming runtime, which waits on the gate FIFO where a test says.
+test::served_emulator serve_streams(const std::string& gate) {
+  return test::served_emulator({emulator, "--serve", "--", "/bin/bash", "-c", streaming_runtime}, {"GATE=" + gate}, wait);
+}
 
 // A FIFO the runtime waits on. Held open for reading and writing here, so neither side's open
 // blocks and the line written waits in the pipe until the runtime reads it.
@@ -261,7 +243,7 @@ class gate {
 
 TEST(EmulatorStreams, ServeModeForwardsEachChunkBeforeTheStreamEnds) {
   gate first_chunk_seen;
-  served_emulator served(first_chunk_seen.path());
+  test::served_emulator served = serve_streams(first_chunk_seen.path());
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   streaming_invoker client(served.address());
   ASSERT_TRUE(client.invoke("\"plain\""));
@@ -279,7 +261,7 @@ TEST(EmulatorStreams, ServeModeForwardsEachChunkBeforeTheStreamEnds) {
 
 TEST(EmulatorStreams, ServeModeTurnsAFunctionUrlPreludeIntoStatusHeadersAndCookies) {
   gate page_started;
-  served_emulator served(page_started.path());
+  test::served_emulator served = serve_streams(page_started.path());
   ASSERT_FALSE(served.address().empty());
   streaming_invoker client(served.address());
   ASSERT_TRUE(client.invoke("\"url\""));
@@ -297,7 +279,7 @@ TEST(EmulatorStreams, ServeModeTurnsAFunctionUrlPreludeIntoStatusHeadersAndCooki
 
 TEST(EmulatorStreams, ServeModeEndsAFailedStreamWithTheErrorTrailers) {
   gate partial_sent;
-  served_emulator served(partial_sent.path());
+  test::served_emulator served = serve_streams(partial_sent.path());
   ASSERT_FALSE(served.address().empty());
   streaming_invoker client(served.address());
   ASSERT_TRUE(client.invoke("\"fail\""));

@@ -23,6 +23,7 @@
 #include "../tools/emulator/symbolise.hpp"
 #include "support/function_process.hpp"
 #include "support/raw_http_client.hpp"
+#include "support/served_emulator.hpp"
 
 namespace lambda::emulator {
 namespace {
@@ -397,31 +398,18 @@ TEST(Emulator, EnvironmentEntriesAndTheHandlerReachTheBootstrap) {
             R"("AWS_LAMBDA_FUNCTION_NAME":"greeter"})");
 }
 
-class served_emulator {
- public:
-  explicit served_emulator(std::vector<std::string> args, std::vector<std::string> env = {}) {
-    args.insert(args.begin(), {emulator, "--serve", "127.0.0.1:0"});
-    child_ = std::make_unique<child_process>(child_options{.argv = args, .env = environment(std::move(env))});
-    const std::string marker = "http://";
-    if (!child_->wait_output(child_process::stream::err, "/invocations\n", wait)) return;
-    std::string err = child_->stderr_text();
-    auto at = err.find(marker) + marker.size();
-    address_ = err.substr(at, err.find('/', at) - at);
-  }
-  const std::string& address() const { return address_; }
-  child_process& process() { return *child_; }
-
- private:
-  std::unique_ptr<child_process> child_;
-  std::string address_;
-};
+// Serve mode with these options, "--" and the bootstrap.
+test::served_emulator serve(std::vector<std::string> args, std::vector<std::string> env = {}) {
+  args.insert(args.begin(), {emulator, "--serve"});
+  return test::served_emulator(std::move(args), std::move(env), wait);
+}
 
 std::string invoke_request(const std::string& body) {
   return test::post_request("/2015-03-31/functions/function/invocations", body);
 }
 
 TEST(Emulator, ServeModeAnswersConcurrentClientsAndQueuesTheOverflow) {
-  served_emulator served({"--concurrency", "2", "--", echo});
+  test::served_emulator served = serve({"--concurrency", "2", "--", echo});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   std::vector<std::unique_ptr<test::raw_http_client>> clients;
   for (int i = 0; i < 6; ++i) {
@@ -458,7 +446,7 @@ TEST(Emulator, ServeModeAnswersConcurrentClientsAndQueuesTheOverflow) {
 }
 
 TEST(Emulator, ServeModeTimesOutAnInvocation) {
-  served_emulator served({"--timeout", "0.1", "--", echo});
+  test::served_emulator served = serve({"--timeout", "0.1", "--", echo});
   ASSERT_FALSE(served.address().empty());
   test::raw_http_client client(served.address());
   client.send(invoke_request(R"({"sleep_ms":300})"));
@@ -475,7 +463,7 @@ std::optional<test::raw_answer> invoke(test::raw_http_client& client, const std:
 }
 
 // Stops the emulator as Ctrl-C does; returns its exit status.
-int interrupt(served_emulator& served) {
+int interrupt(test::served_emulator& served) {
   served.process().signal(SIGINT);
   auto status = served.process().wait_exit(wait);
   return status ? status->code : -1;
@@ -483,7 +471,7 @@ int interrupt(served_emulator& served) {
 
 TEST(Emulator, ServeModeRestartsABootstrapThatExitedAndKeepsWhatWasQueuedForTheNewOne) {
   test::fifo gate;
-  served_emulator served({"--", probe});
+  test::served_emulator served = serve({"--", probe});
   ASSERT_FALSE(served.address().empty()) << served.process().stderr_text();
   test::raw_http_client first(served.address()), held(served.address()), queued(served.address()),
       other(served.address());
@@ -525,7 +513,7 @@ TEST(Emulator, ServeModeRestartsABootstrapThatExitedAndKeepsWhatWasQueuedForTheN
 
 TEST(Emulator, ServeModeRestartsABootstrapKilledByASignalAndFailsItsInvocationWithExitError) {
   // This bootstrap takes one event, then dies by SIGSEGV without answering it.
-  served_emulator served({"--", "/bin/bash", "-c", crashing_runtime});
+  test::served_emulator served = serve({"--", "/bin/bash", "-c", crashing_runtime});
   ASSERT_FALSE(served.address().empty());
   test::raw_http_client client(served.address());
   for (int start = 1; start <= 2; ++start) {
@@ -549,7 +537,7 @@ TEST(Emulator, ServeModeRestartsTheEchoExampleAfterItsCrash) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "a null store does not fault under ThreadSanitizer";
 #endif
-  served_emulator served({"--", echo}, {"ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=0"});
+  test::served_emulator served = serve({"--", echo}, {"ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=0"});
   ASSERT_FALSE(served.address().empty());
   test::raw_http_client client(served.address());
   // The runtime's crash report answers the invocation before the process dies.
@@ -568,7 +556,7 @@ TEST(Emulator, ServeModeRestartsTheEchoExampleAfterItsCrash) {
 }
 
 TEST(Emulator, ServeModeBacksOffFromABootstrapThatKeepsFailingItsInit) {
-  served_emulator served({"--", probe}, {"PROBE_INIT=throw"});
+  test::served_emulator served = serve({"--", probe}, {"PROBE_INIT=throw"});
   ASSERT_FALSE(served.address().empty());
   test::raw_http_client client(served.address());
   // Whichever start the invoke waited for, that start's init failed: so does the invoke.

@@ -64,6 +64,19 @@ bool wait_gone(pid_t pid) {
 class isolation_process : public ::testing::Test {
  protected:
   runtime_api_server server;
+
+  // Gives two workers one probe invocation each, holds both until both run (so no worker takes
+  // two), then returns the pids the two answered with.
+  std::set<pid_t> pids_of_two_busy_workers() {
+    fifo gate;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i) ids.push_back(server.enqueue({.payload = R"({"pid":true,"read_fifo":")" + gate.path() + R"("})"}));
+    if (!server.wait_until([](const server_stats& s) { return s.running == 2; }, patience)) return {};
+    gate.release(2);
+    std::set<pid_t> pids;
+    for (const auto& id : ids) pids.insert(static_cast<pid_t>(lambda::json::find_int(answer_of(server, id).body, "/pid").value_or(0)));
+    return pids;
+  }
 };
 
 TEST_F(isolation_process, a_crash_costs_only_its_own_invocation_and_a_new_worker_takes_over) {
@@ -184,14 +197,8 @@ TEST_F(isolation_process, sigterm_stops_every_worker_gracefully) {
 }
 
 TEST_F(isolation_process, no_worker_outlives_a_killed_supervisor) {
-  fifo gate;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 2; ++i) ids.push_back(server.enqueue({.payload = R"({"pid":true,"read_fifo":")" + gate.path() + R"("})"}));
   auto function = start_function(test_function("probe"), server.address(), isolated(2));
-  ASSERT_TRUE(server.wait_until([](const server_stats& s) { return s.running == 2; }, patience));
-  gate.release(2);
-  std::set<pid_t> workers;
-  for (const auto& id : ids) workers.insert(static_cast<pid_t>(lambda::json::find_int(answer_of(server, id).body, "/pid").value_or(0)));
+  std::set<pid_t> workers = pids_of_two_busy_workers();
   ASSERT_EQ(workers.size(), 2u);
   function.signal(SIGKILL);
   for (pid_t worker : workers) EXPECT_TRUE(wait_gone(worker)) << "worker " << worker << " outlived its supervisor";
@@ -200,14 +207,8 @@ TEST_F(isolation_process, no_worker_outlives_a_killed_supervisor) {
 // One RIC per worker (the default) runs on the worker's main thread: a process that starts no
 // thread stays single-threaded for glibc, whose malloc and stdio then take no locks.
 TEST_F(isolation_process, a_worker_with_one_ric_starts_no_thread) {
-  fifo gate;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 2; ++i) ids.push_back(server.enqueue({.payload = R"({"pid":true,"read_fifo":")" + gate.path() + R"("})"}));
   auto function = start_function(test_function("probe"), server.address(), isolated(2));
-  ASSERT_TRUE(server.wait_until([](const server_stats& s) { return s.running == 2; }, patience));
-  gate.release(2);
-  std::set<pid_t> workers;
-  for (const auto& id : ids) workers.insert(static_cast<pid_t>(lambda::json::find_int(answer_of(server, id).body, "/pid").value_or(0)));
+  std::set<pid_t> workers = pids_of_two_busy_workers();
   ASSERT_EQ(workers.size(), 2u) << "each worker took one";
   ASSERT_TRUE(server.wait_parked(2, patience));
   for (pid_t worker : workers) {
