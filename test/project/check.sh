@@ -79,6 +79,9 @@ for answer in 'Hello, Ada!' 'Hello, Grace!' '"statusCode":404'; do
   grep -qF "$answer" "$tmp/run.log" || fail "make run: no answer with $answer: $(cat "$tmp/run.log")"
 done
 ok "make run: the emulator (linking the library built once) answered the 3 sample events"
+quiet "$tmp/event.log" make -C "$project" --no-print-directory event
+grep -qF 'Hello, Grace Hopper!' "$tmp/event.log" || fail "make event: no greeting for events/apigw-v2.json: $(cat "$tmp/event.log")"
+ok "make event: the pretty-printed events/apigw-v2.json answered through --event"
 
 # 2. make serve's --http and curl, as the README shows it (port 0: a free one, read from the banner).
 mkfifo "$tmp/banner"

@@ -7,7 +7,7 @@ name=${1-} dir=${2-}
 [ -n "$name" ] && [ -n "$dir" ] || { echo "$usage" >&2; exit 2; }
 case $name in
   *[!A-Za-z0-9_-]*) echo "make new: NAME may hold letters, digits, - and _ only (a Lambda function name): $name" >&2; exit 2 ;;
-  all|package|run|serve|clean|lambda-emulator) echo "make new: NAME '$name' is one of the project's make targets; choose another" >&2; exit 2 ;;
+  all|package|run|event|serve|clean|lambda-emulator) echo "make new: NAME '$name' is one of the project's make targets; choose another" >&2; exit 2 ;;
 esac
 if [ -e "$dir" ] && { [ ! -d "$dir" ] || [ -n "$(ls -A "$dir")" ]; }; then
   echo "make new: $dir exists and is not an empty folder; nothing was written (choose another DIR)" >&2
