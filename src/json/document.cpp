@@ -2,6 +2,8 @@
 // is valid JSON, which is what makes skipping a value a scan for its end rather than a parse.
 #include <lambda/json.hpp>
 
+#include <cstring>
+
 #include "json/pointer.hpp"
 #include "json/string_blocks.hpp"
 #include "json/swar.hpp"
@@ -63,26 +65,40 @@ const char* skip_string(const char* p, const char* end) noexcept {
   return skip_long_string(p + detail::block_size, end, carry);
 }
 
-// Sets the high bit of each byte of `word` that is '"', '[', ']', '{' or '}' (only the lowest
-// flag is exact, as in swar.hpp). '[' and ']' are '{' and '}' without bit 5.
-std::uint64_t structural(std::uint64_t word) noexcept {
-  using detail::high_bits;
-  using detail::ones;
-  const std::uint64_t folded = word | (ones * 0x20);
-  const std::uint64_t quote = word ^ (ones * '"');
-  const std::uint64_t open = folded ^ (ones * '{');
-  const std::uint64_t close = folded ^ (ones * '}');
-  return ((quote - ones) | (open - ones) | (close - ones)) & ~word & high_bits;
-}
-
-bool is_structural(char c) noexcept { return c == '"' || c == '[' || c == ']' || c == '{' || c == '}'; }
-
-const char* find_structural(const char* p, const char* end) noexcept {
-  for (; end - p >= 8; p += 8) {
-    if (const std::uint64_t mask = structural(detail::load8(p))) return p + detail::first_flagged(mask);
+// Past the object or array whose opening bracket is at p, a stretch of 64 bytes at a time:
+// the brackets that count are those outside strings, and a string is what lies between two
+// quotes that are not escaped. Every stretch costs the same few dozen instructions, however
+// many strings and escapes it holds, and then a step for each bracket outside strings.
+const char* skip_container(const char* p, const char* end) noexcept {
+  using detail::stretch_size;
+  std::uint64_t carry = 0;      // the stretch starts with an escaped byte
+  std::uint64_t in_string = 0;  // all ones when the stretch starts inside a string
+  std::size_t depth = 0;
+  for (;; p += stretch_size) {
+    // The document's last bytes are read from a copy padded with spaces, so as not to read past
+    // its end; the container always ends before it does.
+    char padded[stretch_size];
+    const char* bytes = p;
+    if (end - p < stretch_size) {
+      std::memset(padded, ' ', sizeof padded);
+      std::memcpy(padded, p, static_cast<std::size_t>(end - p));
+      bytes = padded;
+    }
+    const detail::block_bits s = detail::string_stretch(bytes, false);
+    const detail::bracket_bits b = detail::bracket_stretch(bytes);
+    const std::uint64_t quotes = s.quotes & ~detail::escaped_bytes<stretch_size>(s.backslashes, carry);
+    const std::uint64_t strings = detail::prefix_xor(quotes) ^ in_string;
+    in_string = 0 - (strings >> 63);
+    const std::uint64_t opens = b.opens & ~strings, closes = b.closes & ~strings;
+    for (std::uint64_t brackets = opens | closes; brackets != 0; brackets &= brackets - 1) {
+      const unsigned i = detail::first_flagged_bit(brackets);
+      if ((opens >> i) & 1) {
+        ++depth;
+      } else if (--depth == 0) {
+        return p + i + 1;
+      }
+    }
   }
-  while (p < end && !is_structural(*p)) ++p;
-  return p;
 }
 
 // Past the value starting at p.
@@ -92,21 +108,7 @@ const char* skip_value(const char* p, const char* end) noexcept {
     while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_whitespace(*p)) ++p;
     return p;
   }
-  std::size_t open = 0;
-  for (;;) {
-    p = find_structural(p, end);
-    const char c = *p;
-    if (c == '"') {
-      p = skip_string(p, end);
-      continue;
-    }
-    if (c == '{' || c == '[') {
-      ++open;
-    } else if (--open == 0) {
-      return p + 1;
-    }
-    ++p;
-  }
+  return skip_container(p, end);
 }
 
 // The first byte of the container's first entry, or its closing bracket.
@@ -139,14 +141,15 @@ bool is_kind(std::string_view json, char first) noexcept { return !json.empty() 
 }  // namespace
 
 document::document(std::string_view text) noexcept {
-  tokenizer reader(text);
-  for (;;) {
-    const token_kind kind = reader.next().kind;
-    if (kind == token_kind::end) break;
-    if (kind == token_kind::error) {
-      error_ = reader.error();
-      return;
-    }
+  if (!is_valid(text)) {
+    // Rare, so the tokenizer, which says why, reads it again.
+    tokenizer reader(text);
+    token_kind kind;
+    do {
+      kind = reader.next().kind;
+    } while (kind != token_kind::error && kind != token_kind::end);
+    error_ = reader.error();
+    if (kind == token_kind::error) return;
   }
   // Valid, so the one value is all of the text but the whitespace around it.
   const char* first = skip_whitespace(text.data(), text.data() + text.size());

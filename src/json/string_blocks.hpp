@@ -57,7 +57,7 @@ inline block_bits string_block(const char* p, bool others) noexcept {
 }
 
 // The stretch at p: four blocks' bits side by side (written out: a loop is not unrolled at -O2).
-inline block_bits string_stretch(const char* p, bool others) noexcept {
+[[gnu::always_inline]] inline block_bits string_stretch(const char* p, bool others) noexcept {
   static_assert(stretch_size == 4 * block_size);
   const block_bits b0 = string_block(p, others), b1 = string_block(p + block_size, others),
                    b2 = string_block(p + 2 * block_size, others), b3 = string_block(p + 3 * block_size, others);
@@ -66,6 +66,58 @@ inline block_bits string_stretch(const char* p, bool others) noexcept {
   };
   return {join(b0.backslashes, b1.backslashes, b2.backslashes, b3.backslashes),
           join(b0.quotes, b1.quotes, b2.quotes, b3.quotes), join(b0.others, b1.others, b2.others, b3.others)};
+}
+
+// The bytes of a stretch that are `c`, one bit per byte.
+[[gnu::always_inline]] inline std::uint64_t stretch_bytes(const char* p, char c) noexcept {
+  std::uint64_t bits = 0;
+  for (unsigned i = 0; i < stretch_size; i += block_size) {
+#if defined(__SSE2__)
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const std::uint64_t block = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(c))));
+#else
+    const std::uint64_t block = byte_bits(bytes_equal(load8(p + i), c)) | (byte_bits(bytes_equal(load8(p + i + 8), c)) << 8);
+#endif
+    bits |= block << i;
+  }
+  return bits;
+}
+
+// The opening and closing brackets of a stretch, one bit per byte: '[' and '{', ']' and '}'.
+// Setting bit 5 folds '[' onto '{' and ']' onto '}', and no other byte onto either.
+struct bracket_bits {
+  std::uint64_t opens;
+  std::uint64_t closes;
+};
+
+inline bracket_bits bracket_block(const char* p) noexcept {
+#if defined(__SSE2__)
+  const __m128i folded = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8(0x20));
+  const auto bits = [](__m128i mask) { return static_cast<std::uint32_t>(_mm_movemask_epi8(mask)); };
+  return {bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{'))), bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8('}')))};
+#else
+  const std::uint64_t low = load8(p) | (ones * 0x20), high = load8(p + 8) | (ones * 0x20);
+  return {byte_bits(bytes_equal(low, '{')) | (byte_bits(bytes_equal(high, '{')) << 8),
+          byte_bits(bytes_equal(low, '}')) | (byte_bits(bytes_equal(high, '}')) << 8)};
+#endif
+}
+
+[[gnu::always_inline]] inline bracket_bits bracket_stretch(const char* p) noexcept {
+  const bracket_bits b0 = bracket_block(p), b1 = bracket_block(p + block_size), b2 = bracket_block(p + 2 * block_size),
+                     b3 = bracket_block(p + 3 * block_size);
+  return {b0.opens | b1.opens << 16 | b2.opens << 32 | b3.opens << 48,
+          b0.closes | b1.closes << 16 | b2.closes << 32 | b3.closes << 48};
+}
+
+// Bit i set when an odd number of bits 0..i are: with `quotes` the unescaped quotes of a stretch,
+// the bytes inside strings, opening quotes included (a carry-less multiplication by all ones).
+inline std::uint64_t prefix_xor(std::uint64_t bits) noexcept {
+  bits ^= bits << 1;
+  bits ^= bits << 2;
+  bits ^= bits << 4;
+  bits ^= bits << 8;
+  bits ^= bits << 16;
+  return bits ^ (bits << 32);
 }
 
 // The bytes of a block (Width 16) or a stretch (Width 64) that an escape's backslash escapes,

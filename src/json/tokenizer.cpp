@@ -186,15 +186,6 @@ token tokenizer::literal(std::string_view text, token_kind kind) noexcept {
   return finish_scalar(s, kind, false);
 }
 
-bool is_valid(std::string_view document) noexcept {
-  tokenizer reader(document);
-  for (;;) {
-    const token_kind kind = reader.next().kind;
-    if (kind == token_kind::end) return true;
-    if (kind == token_kind::error) return false;
-  }
-}
-
 
 const char* parse_error::reason() const noexcept {
   switch (code) {
