@@ -80,6 +80,73 @@ TEST(JsonStrings, RandomEscapesAcrossBlocksReadBackExactly) {
   }
 }
 
+// Text as encoders write it, \" and \\ and \/ only, is unescaped by dropping backslashes, a
+// stretch of 64 bytes at a time; now and then an escape that stands for something else sends its
+// stretch down the slower path. Either way, and wherever the escapes fall, the text is the same.
+TEST(JsonStrings, EscapesThatStandForThemselvesAreDroppedAcrossStretches) {
+  constexpr piece encoded[] = {{"a", "a"}, {"xyz", "xyz"}, {"\\\"", "\""},  {"\\\\", "\\"},
+                               {"\\/", "/"}, {"\\\\\\\"", "\\\""}, {"[}", "[}"}, {"\xC3\xA9", "\xC3\xA9"}};
+  constexpr piece others[] = {{"\\n", "\n"}, {"\\u00e9", "\xC3\xA9"}, {"\\ud83d\\ude00", "\xF0\x9F\x98\x80"}};
+  random_source rng(17);
+  for (int round = 0; round < 3000; ++round) {
+    std::string escaped_text, text;
+    for (std::size_t n = rng.below(300); n > 0; --n) {
+      const piece& p = rng.below(40) == 0 ? rng.pick(others) : rng.pick(encoded);
+      escaped_text += p.json;
+      text += p.text;
+    }
+    const guarded_bytes raw(escaped_text);
+    std::string out(escaped_text.size(), '\0');
+    out.resize(json::unescape(raw.view(), out.data()));
+    ASSERT_EQ(out, text) << escaped_text;
+
+    const guarded_bytes alone("[\"" + escaped_text + "\"]");
+    const json::document doc(alone.view());
+    ASSERT_TRUE(doc) << escaped_text;
+    EXPECT_EQ(read_string(doc.root()[0]), text) << escaped_text;
+  }
+}
+
+// A random value whose strings hold brackets, quotes and backslash runs, for the container skip.
+std::string random_value(random_source& rng, int depth) {
+  constexpr std::string_view string_pieces[] = {"a", "[", "]", "{", "}", "\\\"", "\\\\", "\\\\\\\"", ",", ":", "\xC3\xA9"};
+  const std::size_t kind = depth == 0 ? rng.below(2) : rng.below(4);
+  if (kind == 0) return std::to_string(rng.below(1000));
+  if (kind == 1) {
+    std::string s = "\"";
+    for (std::size_t n = rng.below(40); n > 0; --n) s += rng.pick(string_pieces);
+    return s + "\"";
+  }
+  std::string out(1, kind == 2 ? '[' : '{');
+  for (std::size_t n = rng.below(5), i = 0; i < n; ++i) {
+    if (i != 0) out += rng.below(2) ? ", " : ",";
+    if (kind == 3) out += random_value(rng, 0).front() == '"' ? "\"k\\\"]\": " : "\"k\":";
+    out += random_value(rng, depth - 1);
+  }
+  return out + (kind == 2 ? ']' : '}');
+}
+
+// Skipping a container finds its end wherever its brackets, strings and escapes fall across
+// stretches, and at the end of the document, whose last bytes are read through a padded copy.
+TEST(JsonStrings, ContainersAreSkippedWhereverTheirBracketsFall) {
+  random_source rng(23);
+  for (int round = 0; round < 3000; ++round) {
+    std::string container;
+    while (container.size() < 2 || (container.front() != '[' && container.front() != '{')) container = random_value(rng, 4);
+    const std::string in_array = "[" + std::string(rng.below(70), ' ') + container + " ,\"after\"]";
+    const guarded_bytes array_bytes(in_array);
+    const json::document doc(array_bytes.view());
+    ASSERT_TRUE(doc) << in_array << ": " << doc.error().reason();
+    EXPECT_EQ(doc.root()[0].json(), container);
+    EXPECT_EQ(doc.root()[1].json(), "\"after\"");
+
+    const guarded_bytes last_bytes("{\"v\":" + container + "}");
+    const json::document last(last_bytes.view());
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last["v"].json(), container);
+  }
+}
+
 // An even run of backslashes is that many escaped backslashes; an odd one escapes the quote.
 TEST(JsonStrings, BackslashRunsBeforeAQuoteAtEveryOffset) {
   for (std::size_t pad = 0; pad < 100; ++pad) {

@@ -21,17 +21,20 @@ void copy_run(char* to, const char* from, unsigned length) noexcept {
 struct progress {
   const char* in;
   char* out;
+  std::uint64_t carry = 0;  // 1 when `in` is a byte that an escape before it stands for
 };
 
 // Whether the escape \c stands for c itself: \" in a JSON body, \\ in a path, \/.
 bool stands_for_itself(char c) noexcept { return (c == '"') | (c == '\\') | (c == '/'); }
 
-// Unescapes from p a stretch at a time while p is before `stop`, into o. Needs 128 bytes from p
-// to be readable (a stretch, then a run's copy or a \u escape from its last byte), and as many
-// writable from o; `end` bounds what an escape may take. The last stretch may pass `stop`, and
+// Unescapes a stretch at a time from at.in, into at.out, while before `stop`. Needs 128 bytes
+// from there to be readable (a stretch, then a run's copy or a \u escape from its last byte), and
+// as many writable; `end` bounds what an escape may take. The last stretch may pass `stop`, and
 // then its bytes past it are copied as they are.
-progress unescape_stretches(const char* p, const char* stop, const char* end, char* o) noexcept {
-  std::uint64_t carry = 0;  // the stretch starts with an escaped byte
+progress unescape_stretches(progress at, const char* stop, const char* end) noexcept {
+  const char* p = at.in;
+  char* o = at.out;
+  std::uint64_t carry = at.carry;  // the stretch starts with an escaped byte
   while (p < stop) {
     const char* const stretch = p;
     std::uint64_t backslashes = detail::stretch_bytes(stretch, '\\');
@@ -90,7 +93,7 @@ progress unescape_stretches(const char* p, const char* stop, const char* end, ch
     p = stretch + from;
     carry = 0;
   }
-  return {p, o};
+  return {p, o, carry};
 }
 
 }  // namespace
@@ -101,13 +104,13 @@ std::size_t unescape(std::string_view text, char* out) noexcept {
   // for what a stretch writes too); the last bytes through a copy padded with zeros, which are no
   // backslashes, so that they pass through unchanged and can be told apart from the text's own.
   const progress done = text.size() >= 2 * stretch_size
-                            ? unescape_stretches(text.data(), end - 2 * stretch_size + 1, end, out)
+                            ? unescape_stretches({text.data(), out}, end - 2 * stretch_size + 1, end)
                             : progress{text.data(), out};
   const auto left = static_cast<std::size_t>(end - done.in);
   if (left == 0) return static_cast<std::size_t>(done.out - out);
   char in[4 * stretch_size] = {}, decoded[4 * stretch_size];
   std::memcpy(in, done.in, left);
-  const progress tail = unescape_stretches(in, in + left, in + left, decoded);
+  const progress tail = unescape_stretches({in, decoded, done.carry}, in + left, in + left);
   const auto written = static_cast<std::size_t>(tail.out - decoded) - static_cast<std::size_t>(tail.in - (in + left));
   std::memcpy(done.out, decoded, written);
   return static_cast<std::size_t>(done.out - out) + written;
