@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "json/drop_bytes.hpp"
 #include "json/string_blocks.hpp"
 #include "support/guarded_bytes.hpp"
 #include "support/random_source.hpp"
@@ -268,6 +269,33 @@ TEST(JsonStrings, SwarAndSse2BlocksAgree) {
   }
 }
 #endif
+
+// Both ways of dropping bytes from a stretch keep exactly the others, in order, whatever the mask
+// (from none to all); the SSSE3 one where this CPU has it, as the unescape fast path uses it.
+TEST(JsonStrings, DroppedBytesLeaveTheOthersInOrder) {
+  namespace detail = lambda::json::detail;
+  random_source rng(29);
+  char stretch[2 * detail::stretch_size];
+  for (int round = 0; round < 20000; ++round) {
+    for (char& c : stretch) c = static_cast<char>(rng.below(256));
+    std::uint64_t drops = 0;
+    const std::size_t density = rng.below(65);
+    for (unsigned i = 0; i < detail::stretch_size; ++i) drops |= std::uint64_t{rng.below(64) < density} << i;
+    std::string kept;
+    for (unsigned i = 0; i < detail::stretch_size; ++i) {
+      if (((drops >> i) & 1) == 0) kept += stretch[i];
+    }
+    char out[2 * detail::stretch_size];
+    const char* end = detail::drop_bytes_one_by_one(stretch, drops, out);
+    ASSERT_EQ(std::string(out, static_cast<std::size_t>(end - out)), kept);
+#if defined(__x86_64__)
+    if (detail::has_ssse3) {
+      end = detail::drop_bytes_ssse3(stretch, drops, out);
+      ASSERT_EQ(std::string(out, static_cast<std::size_t>(end - out)), kept);
+    }
+#endif
+  }
+}
 
 TEST(JsonStrings, ValuesFoundByLookupReadAsTheirWholeText) {
   const std::string text = "  {\"a\" : [1, {\"b\": \"x\\\"]}\"}, -2.5e3 ] , \"n\":null,\"c\" :\"\\\\\"  , \"t\":true}\n ";

@@ -1,7 +1,9 @@
 #include <lambda/json.hpp>
 
+#include <cstdint>
 #include <cstring>
 
+#include "json/drop_bytes.hpp"
 #include "json/string_blocks.hpp"
 #include "json/unescape.hpp"
 
@@ -9,14 +11,8 @@ namespace lambda::json {
 
 namespace {
 
+using detail::copy_run;
 using detail::stretch_size;
-
-// Up to 64 bytes from `from` to `to`: whole 32-byte copies, so that a run's length is no branch
-// in the common case of a short run between two escapes. 64 bytes on from either may be used.
-void copy_run(char* to, const char* from, unsigned length) noexcept {
-  std::memcpy(to, from, 32);
-  if (length > 32) std::memcpy(to + 32, from + 32, 32);
-}
 
 struct progress {
   const char* in;
@@ -27,44 +23,42 @@ struct progress {
 // Whether the escape \c stands for c itself: \" in a JSON body, \\ in a path, \/.
 bool stands_for_itself(char c) noexcept { return (c == '"') | (c == '\\') | (c == '/'); }
 
-// Unescapes a stretch at a time from at.in, into at.out, while before `stop`. Needs 128 bytes
-// from there to be readable (a stretch, then a run's copy or a \u escape from its last byte), and
-// as many writable; `end` bounds what an escape may take. The last stretch may pass `stop`, and
-// then its bytes past it are copied as they are.
-progress unescape_stretches(progress at, const char* stop, const char* end) noexcept {
+// Unescapes a stretch at a time from at.in, into at.out, up to `end` while the bytes before
+// `readable` allow: each stretch reads its 64 bytes and the next, and all but the fastest path
+// read 128 bytes from the stretch (a run's copy, or a \u escape from its last byte). As much may
+// be written. The last stretch may pass `end`, and then its bytes past it are copied as they are.
+progress unescape_stretches(progress at, const char* end, const char* readable) noexcept {
   const char* p = at.in;
   char* o = at.out;
   std::uint64_t carry = at.carry;  // the stretch starts with an escaped byte
-  while (p < stop) {
+  while (p < end && readable - p > stretch_size) {
     const char* const stretch = p;
-    std::uint64_t backslashes = detail::stretch_bytes(stretch, '\\');
-    // Most escapes in text that encoders write stand for themselves (above), so first each
-    // backslash that starts an escape is simply dropped: a run copied for each, and nothing
-    // waited for from one escape to the next. Should any escape stand for something else, the
-    // stretch is done again below.
+    const detail::block_bits b = detail::string_stretch(stretch, false);
     std::uint64_t carry_out = carry;
-    const std::uint64_t escapes = backslashes & ~carry & ~detail::escaped_bytes<stretch_size>(backslashes, carry_out);
-    char* const out = o;
-    unsigned from = 0;  // the stretch's first byte not yet written
-    bool others = false;
-    for (std::uint64_t drops = escapes; drops != 0; drops &= drops - 1) {
-      const unsigned at = detail::first_flagged_bit(drops);
-      copy_run(o, stretch + from, at - from);
-      o += at - from;
-      from = at + 1;
-      others |= !stands_for_itself(stretch[from]);
-    }
-    if (!others) {
-      copy_run(o, stretch + from, stretch_size - from);
-      o += stretch_size - from;
+    const std::uint64_t escapes = b.backslashes & ~carry & ~detail::escaped_bytes<stretch_size>(b.backslashes, carry_out);
+    // Most escapes in text that encoders write stand for themselves (above): then dropping the
+    // backslashes that start them is all there is to do.
+    const std::uint64_t itself = (b.backslashes | b.quotes | detail::stretch_bytes(stretch, '/')) >> 1 |
+                                 std::uint64_t{stands_for_itself(stretch[stretch_size])} << (stretch_size - 1);
+    const bool drop_only = (escapes & ~itself) == 0;
+#if defined(__x86_64__)
+    if (drop_only && detail::has_ssse3) {
+      o = detail::drop_bytes_ssse3(stretch, escapes, o);
       p = stretch + stretch_size;
       carry = carry_out;
       continue;
     }
-    o = out;
-    from = 0;
+#endif
+    if (readable - p < 2 * stretch_size) break;
+    if (drop_only) {
+      o = detail::drop_bytes_one_by_one(stretch, escapes, o);
+      p = stretch + stretch_size;
+      carry = carry_out;
+      continue;
+    }
     // Else each escape in turn, decoded: the run before it copied whole.
-    backslashes &= ~carry;  // the byte an escape at the end of the last stretch stands for
+    std::uint64_t backslashes = b.backslashes & ~carry;  // carry: not an escape, but escaped
+    unsigned from = 0;  // the stretch's first byte not yet written
     while (backslashes != 0) {
       const unsigned at = detail::first_flagged_bit(backslashes);
       copy_run(o, stretch + from, at - from);
@@ -100,17 +94,16 @@ progress unescape_stretches(progress at, const char* stop, const char* end) noex
 
 std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* const end = text.data() + text.size();
-  // In place while two stretches are left (`out`, which never runs ahead of text, then has room
-  // for what a stretch writes too); the last bytes through a copy padded with zeros, which are no
-  // backslashes, so that they pass through unchanged and can be told apart from the text's own.
-  const progress done = text.size() >= 2 * stretch_size
-                            ? unescape_stretches({text.data(), out}, end - 2 * stretch_size + 1, end)
-                            : progress{text.data(), out};
+  // In place as far as the text can be read ahead (`out`, which never runs ahead of the text,
+  // then has room for what a stretch writes too); the last bytes through a copy padded with
+  // zeros, which are no backslashes, so that they pass through unchanged and can be told apart
+  // from the text's own.
+  const progress done = unescape_stretches({text.data(), out}, end, end);
   const auto left = static_cast<std::size_t>(end - done.in);
   if (left == 0) return static_cast<std::size_t>(done.out - out);
   char in[4 * stretch_size] = {}, decoded[4 * stretch_size];
   std::memcpy(in, done.in, left);
-  const progress tail = unescape_stretches({in, decoded, done.carry}, in + left, in + left);
+  const progress tail = unescape_stretches({in, decoded, done.carry}, in + left, in + sizeof in);
   const auto written = static_cast<std::size_t>(tail.out - decoded) - static_cast<std::size_t>(tail.in - (in + left));
   std::memcpy(done.out, decoded, written);
   return static_cast<std::size_t>(done.out - out) + written;
