@@ -257,7 +257,7 @@ TEST(JsonStrings, EscapedBytesFollowOddBackslashRunsAcrossStretches) {
 TEST(JsonStrings, SwarAndSse2BlocksAgree) {
   namespace detail = lambda::json::detail;
   random_source rng(11);
-  const char interesting[] = {'\\', '"', '\0', '\x1F', ' ', '\x7F', '\x80', '\xFF', 'a'};
+  const char interesting[] = {'\\', '"', '\0', '\x1F', ' ', '\x7F', '\x80', '\xFF', 'a', '[', ']', '{', '}', '\xDB', '\xFD'};
   char block[detail::block_size];
   for (int round = 0; round < 100000; ++round) {
     for (char& c : block) c = rng.below(2) ? rng.pick(interesting) : static_cast<char>(rng.below(256));
@@ -266,6 +266,10 @@ TEST(JsonStrings, SwarAndSse2BlocksAgree) {
     ASSERT_EQ(swar.backslashes, sse2.backslashes);
     ASSERT_EQ(swar.quotes, sse2.quotes);
     ASSERT_EQ(swar.others, sse2.others);
+    const detail::bracket_bits swar_brackets = detail::bracket_block_swar(block);
+    const detail::bracket_bits sse2_brackets = detail::bracket_block_sse2(block);
+    ASSERT_EQ(swar_brackets.opens, sse2_brackets.opens);
+    ASSERT_EQ(swar_brackets.closes, sse2_brackets.closes);
   }
 }
 #endif

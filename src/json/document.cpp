@@ -68,7 +68,8 @@ const char* skip_string(const char* p, const char* end) noexcept {
 // Past the object or array whose opening bracket is at p, a stretch of 64 bytes at a time:
 // the brackets that count are those outside strings, and a string is what lies between two
 // quotes that are not escaped. Every stretch costs the same few dozen instructions, however
-// many strings and escapes it holds, and then a step for each bracket outside strings.
+// many strings and escapes it holds (fewer inside a string), and then a step for each bracket
+// outside strings.
 const char* skip_container(const char* p, const char* end) noexcept {
   using detail::stretch_size;
   std::uint64_t carry = 0;      // the stretch starts with an escaped byte
@@ -85,10 +86,11 @@ const char* skip_container(const char* p, const char* end) noexcept {
       bytes = padded;
     }
     const detail::block_bits s = detail::string_stretch(bytes, false);
-    const detail::bracket_bits b = detail::bracket_stretch(bytes);
     const std::uint64_t quotes = s.quotes & ~detail::escaped_bytes<stretch_size>(s.backslashes, carry);
     const std::uint64_t strings = detail::prefix_xor(quotes) ^ in_string;
     in_string = 0 - (strings >> 63);
+    if (strings == ~std::uint64_t{0}) continue;  // all inside one string, as most of a long one is
+    const detail::bracket_bits b = detail::bracket_stretch(bytes);
     const std::uint64_t opens = b.opens & ~strings, closes = b.closes & ~strings;
     for (std::uint64_t brackets = opens | closes; brackets != 0; brackets &= brackets - 1) {
       const unsigned i = detail::first_flagged_bit(brackets);

@@ -1,5 +1,6 @@
 // Sixteen bytes of a string at a time, or four such blocks as one 64-byte stretch: which are
-// backslashes, quotes, control characters or not ASCII, and which an escape's backslash escapes.
+// backslashes, quotes, control characters or not ASCII, and which an escape's backslash escapes;
+// and for skipping a container, which are brackets and which lie inside strings.
 // SSE2 where the target has it (every x86-64), else SWAR words; both give the same bits.
 #pragma once
 
@@ -90,15 +91,25 @@ struct bracket_bits {
   std::uint64_t closes;
 };
 
-inline bracket_bits bracket_block(const char* p) noexcept {
-#if defined(__SSE2__)
-  const __m128i folded = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8(0x20));
-  const auto bits = [](__m128i mask) { return static_cast<std::uint32_t>(_mm_movemask_epi8(mask)); };
-  return {bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{'))), bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8('}')))};
-#else
+inline bracket_bits bracket_block_swar(const char* p) noexcept {
   const std::uint64_t low = load8(p) | (ones * 0x20), high = load8(p + 8) | (ones * 0x20);
   return {byte_bits(bytes_equal(low, '{')) | (byte_bits(bytes_equal(high, '{')) << 8),
           byte_bits(bytes_equal(low, '}')) | (byte_bits(bytes_equal(high, '}')) << 8)};
+}
+
+#if defined(__SSE2__)
+inline bracket_bits bracket_block_sse2(const char* p) noexcept {
+  const __m128i folded = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8(0x20));
+  const auto bits = [](__m128i mask) { return static_cast<std::uint32_t>(_mm_movemask_epi8(mask)); };
+  return {bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{'))), bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8('}')))};
+}
+#endif
+
+inline bracket_bits bracket_block(const char* p) noexcept {
+#if defined(__SSE2__)
+  return bracket_block_sse2(p);
+#else
+  return bracket_block_swar(p);
 #endif
 }
 
