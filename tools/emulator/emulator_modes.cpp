@@ -802,7 +802,9 @@ int run_serve(const cli_options& options) {
     }
   } stop{forward_to, session.server()};
   if (options.http_api) {
-    std::fprintf(stderr, "lambda-emulator: API Gateway HTTP API (payload format 2.0), try: curl http://%s/\n",
+    std::fprintf(stderr,
+                 "lambda-emulator: API Gateway HTTP API (payload format 2.0): every method and path is an event "
+                 "for the function, e.g. curl 'http://%s/hello?name=Ada'\n",
                  endpoint.address().c_str());
   } else {
     std::fprintf(stderr, "lambda-emulator: invoke with: curl -d '{}' http://%s/2015-03-31/functions/function/invocations\n",
