@@ -90,17 +90,42 @@ progress unescape_stretches(progress at, const char* end, const char* readable) 
   return {p, o, carry};
 }
 
+#if defined(__x86_64__)
+// The last bytes of a text of at least 64, from at.in, by the SSSE3 fast path: the text's last
+// stretch is read, and its bytes before at.in are dropped with the backslashes. Null when an
+// escape there stands for something else, or when an escape's backslash is the last byte.
+char* unescape_last_stretch(progress at, const char* end) noexcept {
+  const char* const last = end - stretch_size;
+  const auto done = static_cast<unsigned>(at.in - last);  // the stretch's bytes already written
+  const detail::block_bits b = detail::string_stretch(last, false);
+  const std::uint64_t backslashes = b.backslashes >> done;  // bit 0: at.in
+  std::uint64_t carry = at.carry;
+  const std::uint64_t escapes = backslashes & ~carry & ~detail::escaped_bytes<stretch_size>(backslashes, carry);
+  const std::uint64_t itself = (b.backslashes | b.quotes | detail::stretch_bytes(last, '/')) >> done >> 1;
+  if ((escapes & ~itself) != 0) return nullptr;
+  char kept[stretch_size + 8];  // as drop_bytes_ssse3 may write 8 bytes on
+  const char* kept_end = detail::drop_bytes_ssse3(last, (escapes << done) | ((std::uint64_t{1} << done) - 1), kept);
+  std::memcpy(at.out, kept, static_cast<std::size_t>(kept_end - kept));
+  return at.out + (kept_end - kept);
+}
+#endif
+
 }  // namespace
 
 std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* const end = text.data() + text.size();
   // In place as far as the text can be read ahead (`out`, which never runs ahead of the text,
-  // then has room for what a stretch writes too); the last bytes through a copy padded with
-  // zeros, which are no backslashes, so that they pass through unchanged and can be told apart
-  // from the text's own.
+  // then has room for what a stretch writes too). Then the last bytes: as the text's last
+  // stretch where that serves, else through a copy padded with zeros, which are no backslashes,
+  // so that they pass through unchanged and can be told apart from the text's own.
   const progress done = unescape_stretches({text.data(), out}, end, end);
   const auto left = static_cast<std::size_t>(end - done.in);
   if (left == 0) return static_cast<std::size_t>(done.out - out);
+#if defined(__x86_64__)
+  if (detail::has_ssse3 && left <= stretch_size && text.size() >= stretch_size) {
+    if (const char* last = unescape_last_stretch(done, end)) return static_cast<std::size_t>(last - out);
+  }
+#endif
   char in[4 * stretch_size] = {}, decoded[4 * stretch_size];
   std::memcpy(in, done.in, left);
   const progress tail = unescape_stretches({in, decoded, done.carry}, in + left, in + sizeof in);
