@@ -62,6 +62,22 @@ TEST(Unescape, TextNoTokenizerCheckedIsCopiedThroughSafely) {
   EXPECT_EQ(unescaped(R"(\uDC00x)"), "\xEF\xBF\xBDx");
 }
 
+// The same flaws wherever they fall in a long text, last bytes included: the in-place stretches,
+// the last stretch read from the end, and the padded copy must all copy them through alike.
+TEST(Unescape, FlawsInLongTextAreCopiedThroughAtEveryOffset) {
+  const std::pair<std::string_view, std::string_view> flaws[] = {
+      {"\\", "\\"}, {"\\q", "\\q"}, {"\\u12", "\\u12"}, {"\\uD800", "\xEF\xBF\xBD"}};
+  for (const auto& [flaw, copied] : flaws) {
+    for (std::size_t pad = 0; pad < 200; ++pad) {
+      for (std::size_t after : {std::size_t{0}, std::size_t{1}, std::size_t{70}}) {
+        const std::string text = std::string(pad, 'x') + "\\\"" + std::string(flaw) + std::string(after, 'y');
+        const std::string want = std::string(pad, 'x') + "\"" + std::string(copied) + std::string(after, 'y');
+        EXPECT_EQ(unescaped(text), want) << text;
+      }
+    }
+  }
+}
+
 TEST(Unescape, NeverLengthens) {
   // Each escape form decodes to fewer bytes than it is written with.
   for (const char* text : {R"(\n)", R"(\u0041)", R"(\u07FF)", R"(\uFFFF)", R"(\uD83D\uDE00)"}) {
