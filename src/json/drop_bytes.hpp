@@ -72,6 +72,8 @@ inline constexpr compaction compactions = [] {
   return o;
 }
 
+// Asked while the program starts; anything unescaped before then (in another global's
+// constructor, say) reads false and takes the portable way, with the same result.
 inline const bool has_ssse3 = (__builtin_cpu_init(), __builtin_cpu_supports("ssse3"));
 #endif
 
