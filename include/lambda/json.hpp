@@ -272,8 +272,9 @@ class tokenizer {
 bool is_valid(std::string_view document) noexcept;
 
 // Unescaping a string or key token's text (escapes are decoded to UTF-8, surrogate pairs to
-// one code point). It never lengthens: `out` needs room for text.size() bytes. Returns the
-// number of bytes written. Text that is not a valid token's is copied through, never overread.
+// one code point). It never lengthens: `out` needs room for text.size() bytes, and must not
+// overlap the text. Returns the number of bytes written. Text that is not a valid token's is
+// copied through, never overread.
 std::size_t unescape(std::string_view text, char* out) noexcept;
 void append_unescaped(std::string& out, std::string_view text);
 

@@ -152,6 +152,7 @@ document::document(std::string_view text) noexcept {
     } while (kind != token_kind::error && kind != token_kind::end);
     error_ = reader.error();
     if (kind == token_kind::error) return;
+    // The tokenizer is the reference: were the two ever to disagree, the text is valid.
   }
   // Valid, so the one value is all of the text but the whitespace around it.
   const char* first = skip_whitespace(text.data(), text.data() + text.size());

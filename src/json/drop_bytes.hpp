@@ -21,8 +21,9 @@ inline void copy_run(char* to, const char* from, unsigned length) noexcept {
   if (length > 32) std::memcpy(to + 32, from + 32, 32);
 }
 
-// The bytes of the stretch but those flagged in `drops`, in order, to o; returns past them. Like
-// copy_run, it may write on to 64 bytes past o. A run copied for each dropped byte.
+// The bytes of the stretch but those flagged in `drops`, in order, to o; returns past them. A run
+// copied for each dropped byte, with copy_run: it reads up to 96 bytes from the stretch and
+// writes up to 96 from o (64 past what it returns).
 inline char* drop_bytes_one_by_one(const char* stretch, std::uint64_t drops, char* o) noexcept {
   unsigned from = 0;
   for (; drops != 0; drops &= drops - 1) {
@@ -73,8 +74,9 @@ inline constexpr compaction compactions = [] {
 }
 
 // Asked while the program starts; anything unescaped before then (in another global's
-// constructor, say) reads false and takes the portable way, with the same result.
-inline const bool has_ssse3 = (__builtin_cpu_init(), __builtin_cpu_supports("ssse3"));
+// constructor, say) reads false and takes the portable way, with the same result. Tests clear
+// it, so that the portable way, arm64's, is checked on any CPU.
+inline bool has_ssse3 = (__builtin_cpu_init(), __builtin_cpu_supports("ssse3"));
 #endif
 
 }  // namespace lambda::json::detail

@@ -91,9 +91,10 @@ progress unescape_stretches(progress at, const char* end, const char* readable) 
 }
 
 #if defined(__x86_64__)
-// The last bytes of a text of at least 64, from at.in, by the SSSE3 fast path: the text's last
-// stretch is read, and its bytes before at.in are dropped with the backslashes. Null when an
-// escape there stands for something else, or when an escape's backslash is the last byte.
+// The last bytes of a text of at least 64, from at.in (at least one byte, at most 64 before the
+// end), by the SSSE3 fast path: the text's last stretch is read, and its bytes before at.in are
+// dropped with the backslashes. Null when an escape there stands for something else, or when an
+// escape's backslash is the last byte.
 char* unescape_last_stretch(progress at, const char* end) noexcept {
   const char* const last = end - stretch_size;
   const auto done = static_cast<unsigned>(at.in - last);  // the stretch's bytes already written
@@ -114,10 +115,11 @@ char* unescape_last_stretch(progress at, const char* end) noexcept {
 
 std::size_t unescape(std::string_view text, char* out) noexcept {
   const char* const end = text.data() + text.size();
-  // In place as far as the text can be read ahead (`out`, which never runs ahead of the text,
-  // then has room for what a stretch writes too). Then the last bytes: as the text's last
+  // Straight from the text as far as it can be read ahead (`out`, which never runs ahead of the
+  // text, then has room for what a stretch writes too). Then the last bytes: as the text's last
   // stretch where that serves, else through a copy padded with zeros, which are no backslashes,
-  // so that they pass through unchanged and can be told apart from the text's own.
+  // so that they pass through unchanged and can be told apart from the text's own. Fewer than
+  // 128 bytes are left, and a stretch starting before them reads and writes 128 bytes at most.
   const progress done = unescape_stretches({text.data(), out}, end, end);
   const auto left = static_cast<std::size_t>(end - done.in);
   if (left == 0) return static_cast<std::size_t>(done.out - out);
