@@ -91,7 +91,7 @@ exec 3< "$tmp/banner"
 address=
 while IFS= read -r -t 20 line <&3; do
   echo "$line" >> "$tmp/serve.err"
-  if [[ $line =~ try:\ curl\ http://([^/ ]+)/ ]]; then
+  if [[ $line =~ curl\ \'http://([^/ ]+)/ ]]; then
     address=${BASH_REMATCH[1]}
     break
   fi
