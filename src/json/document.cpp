@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "json/pointer.hpp"
+#include "json/scan.hpp"
 #include "json/string_blocks.hpp"
 #include "json/swar.hpp"
 #include "json/unescape.hpp"
@@ -12,7 +13,7 @@
 namespace lambda::json {
 namespace {
 
-bool is_whitespace(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+using detail::is_whitespace;
 
 const char* skip_whitespace(const char* p, const char* end) noexcept {
   while (p < end && is_whitespace(*p)) ++p;

@@ -157,6 +157,9 @@ inline scan_result scan_string(const char* data, std::size_t size, std::size_t p
 
 inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+// JSON's four whitespace bytes, and no others (no \f or \v).
+inline bool is_whitespace(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 inline std::size_t skip_digits(const char* data, std::size_t size, std::size_t p) noexcept {
   while (p < size && is_digit(data[p])) ++p;
   return p;

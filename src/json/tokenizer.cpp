@@ -13,12 +13,6 @@ using detail::scan_status;
 // The header names the scanners' result through this, keeping detail:: out of it.
 struct tokenizer::scan : scan_result {};
 
-namespace {
-
-bool is_whitespace(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-}  // namespace
-
 tokenizer::tokenizer(std::size_t max_depth) : max_depth_(max_depth) {
   if (max_depth > max_nesting) {
     throw std::invalid_argument("lambda::json::tokenizer: max_depth exceeds max_nesting");
@@ -66,7 +60,7 @@ token tokenizer::next() noexcept {
     if (expect_ == expect::failed) return {token_kind::error, false, {}, error_.offset};
     const char* const data = input_.data();
     std::size_t pos = pos_;
-    while (pos < input_.size() && is_whitespace(data[pos])) ++pos;
+    while (pos < input_.size() && detail::is_whitespace(data[pos])) ++pos;
     pos_ = pos;
     if (pos == input_.size()) return out_of_input();
     const char c = data[pos];

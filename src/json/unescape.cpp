@@ -23,6 +23,18 @@ struct progress {
 // Whether the escape \c stands for c itself: \" in a JSON body, \\ in a path, \/.
 bool stands_for_itself(char c) noexcept { return (c == '"') | (c == '\\') | (c == '/'); }
 
+// The same for each byte of a stretch, one bit per byte, from its bits `b`.
+std::uint64_t stand_for_themselves(const detail::block_bits& b, const char* stretch) noexcept {
+  return b.backslashes | b.quotes | detail::stretch_bytes(stretch, '/');
+}
+
+// The backslashes that start an escape, the stretch's first byte escaped when `carry` is set;
+// updates `carry` for the stretch after, as escaped_bytes() does.
+std::uint64_t escape_starts(std::uint64_t backslashes, std::uint64_t& carry) noexcept {
+  const std::uint64_t first_escaped = carry;
+  return backslashes & ~first_escaped & ~detail::escaped_bytes<stretch_size>(backslashes, carry);
+}
+
 // Unescapes a stretch at a time from at.in, into at.out, up to `end` while the bytes before
 // `readable` allow: each stretch reads its 64 bytes and the next, and all but the fastest path
 // read 128 bytes from the stretch (a run's copy, or a \u escape from its last byte). As much may
@@ -35,10 +47,10 @@ progress unescape_stretches(progress at, const char* end, const char* readable) 
     const char* const stretch = p;
     const detail::block_bits b = detail::string_stretch(stretch, false);
     std::uint64_t carry_out = carry;
-    const std::uint64_t escapes = b.backslashes & ~carry & ~detail::escaped_bytes<stretch_size>(b.backslashes, carry_out);
+    const std::uint64_t escapes = escape_starts(b.backslashes, carry_out);
     // Most escapes in text that encoders write stand for themselves (above): then dropping the
     // backslashes that start them is all there is to do.
-    const std::uint64_t itself = (b.backslashes | b.quotes | detail::stretch_bytes(stretch, '/')) >> 1 |
+    const std::uint64_t itself = stand_for_themselves(b, stretch) >> 1 |
                                  std::uint64_t{stands_for_itself(stretch[stretch_size])} << (stretch_size - 1);
     const bool drop_only = (escapes & ~itself) == 0;
 #if defined(__x86_64__)
@@ -101,8 +113,8 @@ char* unescape_last_stretch(progress at, const char* end) noexcept {
   const detail::block_bits b = detail::string_stretch(last, false);
   const std::uint64_t backslashes = b.backslashes >> done;  // bit 0: at.in
   std::uint64_t carry = at.carry;
-  const std::uint64_t escapes = backslashes & ~carry & ~detail::escaped_bytes<stretch_size>(backslashes, carry);
-  const std::uint64_t itself = (b.backslashes | b.quotes | detail::stretch_bytes(last, '/')) >> done >> 1;
+  const std::uint64_t escapes = escape_starts(backslashes, carry);
+  const std::uint64_t itself = stand_for_themselves(b, last) >> done >> 1;
   if ((escapes & ~itself) != 0) return nullptr;
   char kept[stretch_size + 8];  // as drop_bytes_ssse3 may write 8 bytes on
   const char* kept_end = detail::drop_bytes_ssse3(last, (escapes << done) | ((std::uint64_t{1} << done) - 1), kept);

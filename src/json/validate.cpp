@@ -32,7 +32,7 @@ class validator {
   enum class next : unsigned char { value, end, failed };
 
   void skip_whitespace() noexcept {
-    while (p_ < size_ && (data_[p_] == ' ' || data_[p_] == '\n' || data_[p_] == '\r' || data_[p_] == '\t')) ++p_;
+    while (p_ < size_ && detail::is_whitespace(data_[p_])) ++p_;
   }
 
   // Whether data_[p_] is `c`, stepping past it.
